@@ -1,0 +1,80 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ApexMemory",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "apex", targets: ["apex"]),
+        .library(name: "ApexCore", targets: ["ApexCore"]),
+        .library(name: "ApexPorts", targets: ["ApexPorts"]),
+        .library(name: "ApexMigrations", targets: ["ApexMigrations"]),
+        .library(name: "ApexSQLite", targets: ["ApexSQLite"]),
+        .library(name: "ApexEngine", targets: ["ApexEngine"]),
+        .library(name: "ApexTesting", targets: ["ApexTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // The domain: ids, time, JSON values, ontology, records and the temporal rules. No I/O.
+        .target(
+            name: "ApexCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // The store protocols the engine talks to.
+        .target(name: "ApexPorts", dependencies: ["ApexCore"], swiftSettings: strict),
+        // The schema migration runner shared by every store.
+        .target(
+            name: "ApexMigrations",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // The embedded store: one SQLite file (GRDB, WAL).
+        .target(
+            name: "ApexSQLite",
+            dependencies: ["ApexCore", "ApexPorts", "ApexMigrations", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // The engine: ingest and temporal queries over the ports.
+        .target(name: "ApexEngine", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
+        // Fixtures and the conformance suite every adapter runs.
+        .target(name: "ApexTesting", dependencies: ["ApexCore", "ApexPorts", "ApexEngine"], swiftSettings: strict),
+        // The `apex` command.
+        .executableTarget(
+            name: "apex",
+            dependencies: [
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexMigrations", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ApexCoreTests",
+            dependencies: ["ApexCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ApexMigrationsTests", dependencies: ["ApexMigrations", "ApexSQLite"], swiftSettings: strict),
+        .testTarget(
+            name: "ApexSQLiteTests",
+            dependencies: [
+                "ApexCore", "ApexEngine", "ApexSQLite", "ApexTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "apexTests", dependencies: ["ApexCore", "apex"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,74 @@
+/// The permanent id of an entity: a UUIDv7 assigned once, at the first record that names it.
+///
+/// The same id is used in every store (DESIGN.md, "Identity and time"). It is
+/// kept as its 16 bytes; the text form is the lowercase 8-4-4-4-12 hex string.
+public struct EntityID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// The id whose 16 bytes (big-endian) are `bytes`; nil unless there are exactly 16.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 16 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.init(high: high, low: low)
+    }
+
+    /// Parses the 36-character hex form (either case); nil if malformed.
+    public init?(_ text: String) {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 36 else { return nil }
+        var nibbles: [UInt8] = []
+        nibbles.reserveCapacity(32)
+        for (index, byte) in utf8.enumerated() {
+            if [8, 13, 18, 23].contains(index) {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibbles.append(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibbles.append(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibbles.append(byte - UInt8(ascii: "A") + 10)
+            default: return nil
+            }
+        }
+        var bytes: [UInt8] = []
+        for pair in stride(from: 0, to: 32, by: 2) { bytes.append(nibbles[pair] << 4 | nibbles[pair + 1]) }
+        self.init(bytes: bytes)
+    }
+
+    /// The 16 bytes, big-endian.
+    public var bytes: [UInt8] {
+        (0..<16).map { index in
+            index < 8 ? UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index))) : UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(index - 8)))
+        }
+    }
+
+    /// The UUID version (7 for ids this project makes).
+    public var version: Int { Int((high >> 12) & 0xF) }
+
+    /// The Unix time in milliseconds a UUIDv7 carries in its first 48 bits.
+    public var unixMilliseconds: UInt64 { high >> 16 }
+
+    public var description: String {
+        let hex = bytes.map { byte in
+            let digits = String(byte, radix: 16)
+            return byte < 16 ? "0" + digits : digits
+        }.joined()
+        let characters = Array(hex)
+        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
+            + String(characters[16..<20]) + "-" + String(characters[20..<32])
+    }
+
+    public static func < (lhs: EntityID, rhs: EntityID) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+}

@@ -1,0 +1,62 @@
+/// One stored `fact` record: a version of a relation instance.
+///
+/// The instance is identified by (relation, from, to, validAt); several
+/// versions of it differ in `recordedAt`, and the latest visible one gives
+/// its `invalidAt` and `fact` text.
+public struct FactVersion: Sendable, Equatable {
+    public var relation: String
+    public var from: EntityHandle
+    public var to: EntityHandle
+    public var validAt: Timestamp
+    public var invalidAt: Timestamp?
+    public var recordedAt: Timestamp
+    public var fact: String?
+
+    public init(
+        relation: String, from: EntityHandle, to: EntityHandle, validAt: Timestamp, invalidAt: Timestamp?, recordedAt: Timestamp, fact: String?
+    ) {
+        self.relation = relation
+        self.from = from
+        self.to = to
+        self.validAt = validAt
+        self.invalidAt = invalidAt
+        self.recordedAt = recordedAt
+        self.fact = fact
+    }
+
+    /// Whether this version of an instance wins over another version of the same instance.
+    ///
+    /// The later recorded one wins. Equal `recordedAt` is a conflict the spec
+    /// does not decide; so that arrival order never matters, the earlier
+    /// `invalidAt` (open counts as latest) wins, then the greater fact text.
+    public func wins(over other: FactVersion) -> Bool {
+        if recordedAt != other.recordedAt { return recordedAt > other.recordedAt }
+        if invalidAt != other.invalidAt {
+            guard let mine = invalidAt else { return false }
+            guard let theirs = other.invalidAt else { return true }
+            return mine < theirs
+        }
+        switch (fact, other.fact) {
+        case (let a?, let b?): return b.utf8.lexicographicallyPrecedes(a.utf8)
+        case (_?, nil): return true
+        default: return false
+        }
+    }
+}
+
+/// One stored `end` record: closes a relation instance between two entities.
+public struct FactEnd: Sendable, Equatable {
+    public var relation: String
+    public var from: EntityID
+    public var to: EntityID
+    public var invalidAt: Timestamp
+    public var recordedAt: Timestamp
+
+    public init(relation: String, from: EntityID, to: EntityID, invalidAt: Timestamp, recordedAt: Timestamp) {
+        self.relation = relation
+        self.from = from
+        self.to = to
+        self.invalidAt = invalidAt
+        self.recordedAt = recordedAt
+    }
+}

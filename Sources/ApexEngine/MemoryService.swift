@@ -1,0 +1,212 @@
+public import ApexCore
+public import ApexPorts
+import Foundation
+
+/// The engine: ingest and temporal queries over whichever stores are configured.
+///
+/// It depends only on the store protocols. Every query settles its two times
+/// first (`at` and `knownAt`, both defaulting to now), fetches what the rules
+/// need, and lets the pure resolvers of ApexCore decide.
+public struct MemoryService: Sendable {
+    public let store: any TemporalStore
+    private let clock: @Sendable () -> Timestamp
+
+    /// - Parameters:
+    ///   - store: the record and graph store.
+    ///   - clock: the current time; tests pin it.
+    public init(store: any TemporalStore, clock: @escaping @Sendable () -> Timestamp = MemoryService.systemClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// The wall clock, in microseconds.
+    public static let systemClock: @Sendable () -> Timestamp = {
+        Timestamp(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down)))
+    }
+
+    /// The current time by this service's clock.
+    public var now: Timestamp { clock() }
+
+    // MARK: Ontology
+
+    /// The ontology to ingest with: `source` when given (checked against stored data), else the stored one.
+    ///
+    /// - Returns: the ontology to decode with, and the document to store (nil when nothing changes).
+    public func resolveOntology(source: String?) async throws -> (Ontology, StoredOntology?) {
+        let stored = try await store.ontology()
+        guard let source else {
+            guard let stored else { throw IngestError.noOntology }
+            return (stored.ontology, nil)
+        }
+        let ontology: Ontology
+        do {
+            ontology = try OntologyLoader.load(source)
+        } catch {
+            throw IngestError.badOntology(error)
+        }
+        guard let stored else { return (ontology, StoredOntology(source: source, ontology: ontology)) }
+        if stored.ontology == ontology { return (ontology, stored.source == source ? nil : StoredOntology(source: source, ontology: ontology)) }
+        if let problem = OntologyCompatibility.problem(replacing: stored.ontology, with: ontology, usage: try await store.schemaUsage()) {
+            throw IngestError.incompatibleOntology(reason: problem)
+        }
+        return (ontology, StoredOntology(source: source, ontology: ontology))
+    }
+
+    // MARK: Ingest
+
+    /// Ingests a JSON Lines file (`-` for standard input), all or nothing.
+    public func ingest(file path: String, ontologySource: String?, progress: (@Sendable (IngestProgress) -> Void)? = nil) async throws
+        -> IngestSummary
+    {
+        let (ontology, toStore) = try await resolveOntology(source: ontologySource)
+        let reader = try ByteLineReader(path: path)
+        let ingestionTime = clock()
+        let box = UncheckedBox(reader)
+        return try await store.ingest(ontology: toStore) {
+            JSONLinesSource(reader: box.value, ontology: ontology, ingestionTime: ingestionTime, progress: progress)
+        }
+    }
+
+    /// Ingests records already decoded (tests, JSON arrays), all or nothing.
+    public func ingest(records: [Record], ontologySource: String? = nil) async throws -> IngestSummary {
+        let (_, toStore) = try await resolveOntology(source: ontologySource)
+        let ingestionTime = clock()
+        let items = records.map {
+            IngestRecord(record: $0, recordedAt: $0.recordedAt ?? ingestionTime, recordedAtIsImplicit: $0.recordedAt == nil)
+        }
+        return try await store.ingest(ontology: toStore) { RecordListSource(items) }
+    }
+
+    // MARK: Queries
+
+    /// The entity's properties and relations at (`at`, `knownAt`) (spec sections 3 and 4).
+    public func state(of ref: EntityRef, at: Timestamp? = nil, knownAt: Timestamp? = nil) async throws -> StateAnswer {
+        let now = clock()
+        let knownAt = knownAt ?? now
+        let at = at ?? now
+        let ontology = try await currentOntology()
+        let handle = try await resolve(ref, ontology: ontology, knownAt: knownAt)
+        return try await state(of: handle, ontology: ontology, at: at, knownAt: knownAt)
+    }
+
+    /// The state of the entity with this id.
+    public func state(of id: EntityID, at: Timestamp? = nil, knownAt: Timestamp? = nil) async throws -> StateAnswer {
+        guard let handle = try await store.entity(id: id) else { throw QueryError.unknownEntityID(id.description) }
+        return try await state(of: handle.ref, at: at, knownAt: knownAt)
+    }
+
+    private func state(of handle: EntityHandle, ontology: Ontology, at: Timestamp, knownAt: Timestamp) async throws -> StateAnswer {
+        async let versionsFetch = store.propertyVersions(of: handle.id, property: nil, knownAt: knownAt)
+        async let factsFetch = store.facts(touching: handle.id, knownAt: knownAt)
+        let versions = try await versionsFetch
+        let facts = try await factsFetch
+        guard let first = RelationResolver.firstValidAt(versions: versions, facts: facts, knownAt: knownAt) else {
+            throw QueryError.unknownEntity(handle.ref, knownAt: knownAt)
+        }
+        guard first <= at else { throw QueryError.notYetExisting(handle.ref, at: at, firstValidAt: first) }
+        let values = PropertyResolver.values(versions, at: at, knownAt: knownAt)
+        let order = ontology.entityType(handle.ref.type)?.properties.map(\.name) ?? []
+        var properties = order.compactMap { name in values[name].map { (name, $0) } }
+        properties += values.filter { !order.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        var relations: [RelationInstance] = []
+        if !facts.isEmpty {
+            let ends = try await store.ends(touching: handle.id, knownAt: knownAt)
+            let candidates = RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt).filter { $0.isOpen(at: at) }
+            for var candidate in candidates {
+                candidate.supersededAt = try await supersession(of: candidate, ontology: ontology, knownAt: knownAt)
+                if candidate.isValid(at: at) { relations.append(candidate) }
+            }
+        }
+        return StateAnswer(entity: handle, at: at, knownAt: knownAt, properties: properties, relations: relations)
+    }
+
+    /// The timeline of one property (spec section 3, "Timeline").
+    public func timeline(of ref: EntityRef, property: String, from: Timestamp? = nil, to: Timestamp? = nil, knownAt: Timestamp? = nil)
+        async throws -> TimelineAnswer
+    {
+        let knownAt = knownAt ?? clock()
+        let ontology = try await currentOntology()
+        guard ontology.entityType(ref.type)?.property(property) != nil else {
+            throw QueryError.unknownProperty(type: ref.type, property: property)
+        }
+        let handle = try await resolve(ref, ontology: ontology, knownAt: knownAt)
+        let versions = try await store.propertyVersions(of: handle.id, property: property, knownAt: knownAt)
+        if versions.isEmpty { try await requireVisible(handle, knownAt: knownAt) }
+        let events = PropertyResolver.timeline(versions, property: property, knownAt: knownAt, from: from, to: to)
+        return TimelineAnswer(entity: handle, property: property, knownAt: knownAt, events: events)
+    }
+
+    /// Every property event and relation interval of the entity, as known at `knownAt`.
+    public func history(of ref: EntityRef, knownAt: Timestamp? = nil) async throws -> HistoryAnswer {
+        let knownAt = knownAt ?? clock()
+        let ontology = try await currentOntology()
+        let handle = try await resolve(ref, ontology: ontology, knownAt: knownAt)
+        let versions = try await store.propertyVersions(of: handle.id, property: nil, knownAt: knownAt)
+        let facts = try await store.facts(touching: handle.id, knownAt: knownAt)
+        guard RelationResolver.firstValidAt(versions: versions, facts: facts, knownAt: knownAt) != nil else {
+            throw QueryError.unknownEntity(handle.ref, knownAt: knownAt)
+        }
+        let declared = ontology.entityType(ref.type)?.properties.map(\.name) ?? []
+        let present = Set(versions.map(\.property))
+        let names = declared.filter(present.contains) + present.subtracting(declared).sorted()
+        let properties = names.map { ($0, PropertyResolver.timeline(versions, property: $0, knownAt: knownAt)) }
+        let ends = try await store.ends(touching: handle.id, knownAt: knownAt)
+        var relations: [RelationInstance] = []
+        for var instance in RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt) {
+            instance.supersededAt = try await supersession(of: instance, ontology: ontology, knownAt: knownAt)
+            relations.append(instance)
+        }
+        return HistoryAnswer(entity: handle, knownAt: knownAt, properties: properties, relations: relations)
+    }
+
+    /// The history of the entity with this id.
+    public func history(of id: EntityID, knownAt: Timestamp? = nil) async throws -> HistoryAnswer {
+        guard let handle = try await store.entity(id: id) else { throw QueryError.unknownEntityID(id.description) }
+        return try await history(of: handle.ref, knownAt: knownAt)
+    }
+
+    // MARK: Helpers
+
+    private func currentOntology() async throws -> Ontology {
+        guard let stored = try await store.ontology() else { throw QueryError.noOntology }
+        return stored.ontology
+    }
+
+    private func resolve(_ ref: EntityRef, ontology: Ontology, knownAt: Timestamp) async throws -> EntityHandle {
+        guard ontology.entityType(ref.type) != nil else { throw QueryError.unknownEntityType(ref.type) }
+        guard let handle = try await store.entity(ref) else { throw QueryError.unknownEntity(ref, knownAt: knownAt) }
+        return handle
+    }
+
+    private func requireVisible(_ handle: EntityHandle, knownAt: Timestamp) async throws {
+        let versions = try await store.propertyVersions(of: handle.id, property: nil, knownAt: knownAt)
+        if !versions.isEmpty { return }
+        let facts = try await store.facts(touching: handle.id, knownAt: knownAt)
+        if facts.isEmpty { throw QueryError.unknownEntity(handle.ref, knownAt: knownAt) }
+    }
+
+    /// When a later fact supersedes `instance` under its relation's cardinality (spec section 3, rule 3).
+    private func supersession(of instance: RelationInstance, ontology: Ontology, knownAt: Timestamp) async throws -> Timestamp? {
+        guard let cardinality = ontology.relationType(instance.relation)?.cardinality else { return nil }
+        var earliest: Timestamp?
+        if cardinality.supersedesBySource,
+            let next = try await store.earliestFact(
+                relation: instance.relation, side: .from, entity: instance.from.id, after: instance.validAt, knownAt: knownAt)
+        {
+            earliest = next
+        }
+        if cardinality.supersedesByTarget,
+            let next = try await store.earliestFact(
+                relation: instance.relation, side: .to, entity: instance.to.id, after: instance.validAt, knownAt: knownAt)
+        {
+            earliest = min(earliest ?? next, next)
+        }
+        return earliest
+    }
+}
+
+/// Carries a value that is used on one thread at a time across a `@Sendable` boundary.
+private final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

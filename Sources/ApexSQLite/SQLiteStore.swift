@@ -1,0 +1,106 @@
+public import ApexCore
+public import ApexMigrations
+public import ApexPorts
+import Foundation
+public import GRDB
+
+/// The embedded store: records, facts and the ontology in one SQLite file (GRDB, WAL mode).
+///
+/// A `DatabasePool` gives one writer and several concurrent readers, so reads
+/// are never queued behind a long ingest. The schema comes only from
+/// ``SQLiteMigrations``; ``open(directory:migrate:)`` applies pending ones.
+public struct SQLiteStore: TemporalStore {
+    /// The file name inside the data directory.
+    public static let fileName = "apex.sqlite"
+
+    public let pool: DatabasePool
+    let ids: UUIDv7Generator
+
+    /// Opens (creating if needed) the store in `directory`.
+    ///
+    /// - Parameters:
+    ///   - directory: the data directory; created when missing.
+    ///   - migrate: apply pending migrations (and check applied ones) before returning.
+    public static func open(directory: String, migrate: Bool = true, ids: UUIDv7Generator = UUIDv7Generator()) async throws -> SQLiteStore {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SQLiteStoreError.cannotCreateDirectory(path: directory, reason: error.localizedDescription)
+        }
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? -8192 : -65536)")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        let store = SQLiteStore(pool: pool, ids: ids)
+        if migrate { try await store.migrator.up() }
+        return store
+    }
+
+    /// The migration runner for this store's schema.
+    public var migrator: MigrationRunner<SQLiteMigrationTarget> {
+        MigrationRunner(target: SQLiteMigrationTarget(writer: pool), migrations: SQLiteMigrations.all)
+    }
+
+    public func ontology() async throws -> StoredOntology? {
+        let source = try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT source FROM ontology WHERE id = 1")
+        }
+        guard let source else { return nil }
+        do {
+            return StoredOntology(source: source, ontology: try OntologyLoader.load(source))
+        } catch {
+            throw SQLiteStoreError.corruptOntology(reason: error.description)
+        }
+    }
+
+    public func entity(_ ref: EntityRef) async throws -> EntityHandle? {
+        try await pool.read { db in
+            let blob = try Data.fetchOne(db, sql: "SELECT id FROM entities WHERE type = ? AND key = ?", arguments: [ref.type, ref.key])
+            return try blob.map { EntityHandle(id: try EntityID(blob: $0), ref: ref) }
+        }
+    }
+
+    public func entity(id: EntityID) async throws -> EntityHandle? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT type, key FROM entities WHERE id = ?", arguments: [id.blob]) else {
+                return nil
+            }
+            return EntityHandle(id: id, ref: EntityRef(type: row[0], key: row[1]))
+        }
+    }
+
+    public func schemaUsage() async throws -> SchemaUsage {
+        try await pool.read { db in
+            let types = try String.fetchSet(db, sql: "SELECT DISTINCT type FROM entities")
+            let properties = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT e.type, p.property FROM property_versions p JOIN entities e ON e.id = p.entity_id
+                    """
+            ).map { PropertyUse(entityType: $0[0], property: $0[1]) }
+            let relations = try String.fetchSet(db, sql: "SELECT DISTINCT relation FROM facts UNION SELECT DISTINCT relation FROM fact_ends")
+            return SchemaUsage(entityTypes: types, properties: Set(properties), relationTypes: relations)
+        }
+    }
+}
+
+extension EntityID {
+    /// The 16-byte blob the SQLite tables store.
+    var blob: Data { Data(bytes) }
+
+    init(blob: Data) throws {
+        guard let id = EntityID(bytes: blob) else { throw SQLiteStoreError.corruptRow(reason: "an entity id is not 16 bytes") }
+        self = id
+    }
+}

@@ -1,0 +1,61 @@
+import ApexCore
+import ApexEngine
+import ApexMigrations
+import ApexSQLite
+import ArgumentParser
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `apex` command: a temporal knowledge memory on the command line.
+@main
+struct Apex: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apex",
+        abstract: "ApexMemory: a temporal knowledge memory. What was true at T, as known at T2.",
+        discussion: """
+            Data lives in --data (default ./apex-data, or $APEX_DATA): one SQLite file, created and migrated on first use.
+            Times are RFC 3339 (2025-03-02T00:00:00Z); query options also take a bare date (2025-03-02 = its midnight UTC).
+            Answers are JSON on stdout; errors are one sentence on stderr with exit status 1.
+            """,
+        subcommands: [
+            IngestCommand.self, StateCommand.self, TimelineCommand.self, EntityCommand.self, MigrateCommand.self, BenchCommand.self,
+        ]
+    )
+
+    /// Runs the command; every failure becomes one sentence on stderr and exit status 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            Console.error(domainMessage(error) ?? fullMessage(for: error))
+            Glibc.exit(1)
+        }
+    }
+}
+
+/// The sentence of an error apex itself raised; nil for argument errors, which ArgumentParser words with usage.
+func domainMessage(_ error: any Error) -> String? {
+    switch error {
+    case let error as QueryError: error.description
+    case let error as IngestError: error.description
+    case let error as CLIError: error.description
+    case let error as MigrationError: error.description
+    case let error as SQLiteStoreError: error.description
+    case let error as OntologyError: error.description
+    case let error as ApexCore.RecordError: error.description
+    case let error as DatabaseError: "the store failed: \(error.message ?? error.description)"
+    default: nil
+    }
+}
