@@ -1,6 +1,7 @@
 public import ApexCore
 public import ApexPorts
 import Foundation
+import Synchronization
 
 /// The engine: ingest and temporal queries over whichever stores are configured.
 ///
@@ -10,6 +11,7 @@ import Foundation
 public struct MemoryService: Sendable {
     public let store: any TemporalStore
     private let clock: @Sendable () -> Timestamp
+    private let ontologyCache = OntologyCache()
 
     /// - Parameters:
     ///   - store: the record and graph store.
@@ -33,7 +35,7 @@ public struct MemoryService: Sendable {
     ///
     /// - Returns: the ontology to decode with, and the document to store (nil when nothing changes).
     public func resolveOntology(source: String?) async throws -> (Ontology, StoredOntology?) {
-        let stored = try await store.ontology()
+        let stored = try await storedOntology()
         guard let source else {
             guard let stored else { throw IngestError.noOntology }
             return (stored.ontology, nil)
@@ -84,9 +86,22 @@ public struct MemoryService: Sendable {
         let now = clock()
         let knownAt = knownAt ?? now
         let at = at ?? now
-        let ontology = try await currentOntology()
-        let handle = try await resolve(ref, ontology: ontology, knownAt: knownAt)
-        return try await state(of: handle, ontology: ontology, at: at, knownAt: knownAt)
+        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt)
+        guard let first = RelationResolver.firstValidAt(versions: snapshot.versions, facts: snapshot.facts, knownAt: knownAt) else {
+            throw QueryError.unknownEntity(ref, knownAt: knownAt)
+        }
+        guard first <= at else { throw QueryError.notYetExisting(ref, at: at, firstValidAt: first) }
+        let values = PropertyResolver.values(snapshot.versions, at: at, knownAt: knownAt)
+        let order = ontology.entityType(ref.type)?.properties.map(\.name) ?? []
+        var properties = order.compactMap { name in values[name].map { (name, $0) } }
+        properties += values.filter { !order.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        var relations: [RelationInstance] = []
+        let candidates = RelationResolver.instances(facts: snapshot.facts, ends: snapshot.ends, knownAt: knownAt).filter { $0.isOpen(at: at) }
+        for var candidate in candidates {
+            candidate.supersededAt = try await supersession(of: candidate, ontology: ontology, knownAt: knownAt)
+            if candidate.isValid(at: at) { relations.append(candidate) }
+        }
+        return StateAnswer(entity: handle, at: at, knownAt: knownAt, properties: properties, relations: relations)
     }
 
     /// The state of the entity with this id.
@@ -95,64 +110,36 @@ public struct MemoryService: Sendable {
         return try await state(of: handle.ref, at: at, knownAt: knownAt)
     }
 
-    private func state(of handle: EntityHandle, ontology: Ontology, at: Timestamp, knownAt: Timestamp) async throws -> StateAnswer {
-        async let versionsFetch = store.propertyVersions(of: handle.id, property: nil, knownAt: knownAt)
-        async let factsFetch = store.facts(touching: handle.id, knownAt: knownAt)
-        let versions = try await versionsFetch
-        let facts = try await factsFetch
-        guard let first = RelationResolver.firstValidAt(versions: versions, facts: facts, knownAt: knownAt) else {
-            throw QueryError.unknownEntity(handle.ref, knownAt: knownAt)
-        }
-        guard first <= at else { throw QueryError.notYetExisting(handle.ref, at: at, firstValidAt: first) }
-        let values = PropertyResolver.values(versions, at: at, knownAt: knownAt)
-        let order = ontology.entityType(handle.ref.type)?.properties.map(\.name) ?? []
-        var properties = order.compactMap { name in values[name].map { (name, $0) } }
-        properties += values.filter { !order.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        var relations: [RelationInstance] = []
-        if !facts.isEmpty {
-            let ends = try await store.ends(touching: handle.id, knownAt: knownAt)
-            let candidates = RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt).filter { $0.isOpen(at: at) }
-            for var candidate in candidates {
-                candidate.supersededAt = try await supersession(of: candidate, ontology: ontology, knownAt: knownAt)
-                if candidate.isValid(at: at) { relations.append(candidate) }
-            }
-        }
-        return StateAnswer(entity: handle, at: at, knownAt: knownAt, properties: properties, relations: relations)
-    }
-
     /// The timeline of one property (spec section 3, "Timeline").
     public func timeline(of ref: EntityRef, property: String, from: Timestamp? = nil, to: Timestamp? = nil, knownAt: Timestamp? = nil)
         async throws -> TimelineAnswer
     {
         let knownAt = knownAt ?? clock()
-        let ontology = try await currentOntology()
-        guard ontology.entityType(ref.type)?.property(property) != nil else {
-            throw QueryError.unknownProperty(type: ref.type, property: property)
+        let (_, handle, snapshot) = try await fetch(ref, property: property, includeFacts: false, knownAt: knownAt)
+        if snapshot.versions.isEmpty {
+            // No version of this property: the entity must still be visible through another record.
+            let whole = try await store.snapshot(of: ref, property: nil, includeFacts: true, knownAt: knownAt)
+            if RelationResolver.firstValidAt(versions: whole.versions, facts: whole.facts, knownAt: knownAt) == nil {
+                throw QueryError.unknownEntity(ref, knownAt: knownAt)
+            }
         }
-        let handle = try await resolve(ref, ontology: ontology, knownAt: knownAt)
-        let versions = try await store.propertyVersions(of: handle.id, property: property, knownAt: knownAt)
-        if versions.isEmpty { try await requireVisible(handle, knownAt: knownAt) }
-        let events = PropertyResolver.timeline(versions, property: property, knownAt: knownAt, from: from, to: to)
+        let events = PropertyResolver.timeline(snapshot.versions, property: property, knownAt: knownAt, from: from, to: to)
         return TimelineAnswer(entity: handle, property: property, knownAt: knownAt, events: events)
     }
 
     /// Every property event and relation interval of the entity, as known at `knownAt`.
     public func history(of ref: EntityRef, knownAt: Timestamp? = nil) async throws -> HistoryAnswer {
         let knownAt = knownAt ?? clock()
-        let ontology = try await currentOntology()
-        let handle = try await resolve(ref, ontology: ontology, knownAt: knownAt)
-        let versions = try await store.propertyVersions(of: handle.id, property: nil, knownAt: knownAt)
-        let facts = try await store.facts(touching: handle.id, knownAt: knownAt)
-        guard RelationResolver.firstValidAt(versions: versions, facts: facts, knownAt: knownAt) != nil else {
-            throw QueryError.unknownEntity(handle.ref, knownAt: knownAt)
+        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt)
+        guard RelationResolver.firstValidAt(versions: snapshot.versions, facts: snapshot.facts, knownAt: knownAt) != nil else {
+            throw QueryError.unknownEntity(ref, knownAt: knownAt)
         }
         let declared = ontology.entityType(ref.type)?.properties.map(\.name) ?? []
-        let present = Set(versions.map(\.property))
+        let present = Set(snapshot.versions.map(\.property))
         let names = declared.filter(present.contains) + present.subtracting(declared).sorted()
-        let properties = names.map { ($0, PropertyResolver.timeline(versions, property: $0, knownAt: knownAt)) }
-        let ends = try await store.ends(touching: handle.id, knownAt: knownAt)
+        let properties = names.map { ($0, PropertyResolver.timeline(snapshot.versions, property: $0, knownAt: knownAt)) }
         var relations: [RelationInstance] = []
-        for var instance in RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt) {
+        for var instance in RelationResolver.instances(facts: snapshot.facts, ends: snapshot.ends, knownAt: knownAt) {
             instance.supersededAt = try await supersession(of: instance, ontology: ontology, knownAt: knownAt)
             relations.append(instance)
         }
@@ -167,22 +154,23 @@ public struct MemoryService: Sendable {
 
     // MARK: Helpers
 
-    private func currentOntology() async throws -> Ontology {
-        guard let stored = try await store.ontology() else { throw QueryError.noOntology }
-        return stored.ontology
+    /// One read for the query: the ontology in force, the entity, and what is stored about it.
+    private func fetch(_ ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws
+        -> (Ontology, EntityHandle, EntitySnapshot)
+    {
+        let snapshot = try await store.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
+        guard let source = snapshot.ontologySource else { throw QueryError.noOntology }
+        let ontology = try ontologyCache.parsed(source).ontology
+        guard let type = ontology.entityType(ref.type) else { throw QueryError.unknownEntityType(ref.type) }
+        if let property, type.property(property) == nil { throw QueryError.unknownProperty(type: ref.type, property: property) }
+        guard let handle = snapshot.entity else { throw QueryError.unknownEntity(ref, knownAt: knownAt) }
+        return (ontology, handle, snapshot)
     }
 
-    private func resolve(_ ref: EntityRef, ontology: Ontology, knownAt: Timestamp) async throws -> EntityHandle {
-        guard ontology.entityType(ref.type) != nil else { throw QueryError.unknownEntityType(ref.type) }
-        guard let handle = try await store.entity(ref) else { throw QueryError.unknownEntity(ref, knownAt: knownAt) }
-        return handle
-    }
-
-    private func requireVisible(_ handle: EntityHandle, knownAt: Timestamp) async throws {
-        let versions = try await store.propertyVersions(of: handle.id, property: nil, knownAt: knownAt)
-        if !versions.isEmpty { return }
-        let facts = try await store.facts(touching: handle.id, knownAt: knownAt)
-        if facts.isEmpty { throw QueryError.unknownEntity(handle.ref, knownAt: knownAt) }
+    /// The stored ontology, parsed once per distinct text.
+    public func storedOntology() async throws -> StoredOntology? {
+        guard let source = try await store.ontologySource() else { return nil }
+        return try ontologyCache.parsed(source)
     }
 
     /// When a later fact supersedes `instance` under its relation's cardinality (spec section 3, rule 3).
@@ -202,6 +190,22 @@ public struct MemoryService: Sendable {
             earliest = min(earliest ?? next, next)
         }
         return earliest
+    }
+}
+
+/// The last ontology text parsed, so that queries do not parse YAML each time.
+private final class OntologyCache: Sendable {
+    private let last = Mutex<StoredOntology?>(nil)
+
+    func parsed(_ source: String) throws -> StoredOntology {
+        if let cached = last.withLock({ $0 }), cached.source == source { return cached }
+        do {
+            let stored = StoredOntology(source: source, ontology: try OntologyLoader.load(source))
+            last.withLock { $0 = stored }
+            return stored
+        } catch {
+            throw IngestError.badOntology(error)
+        }
     }
 }
 

@@ -7,8 +7,10 @@ public import ApexCore
 /// transaction time `knownAt` so that an adapter can filter in its index;
 /// the core filters again, so over-fetching is harmless.
 public protocol RecordStore: Sendable {
-    /// The stored ontology, or nil before the first ingest.
-    func ontology() async throws -> StoredOntology?
+    /// The stored ontology document as it was given, or nil before the first ingest.
+    ///
+    /// The engine parses it and caches the result for as long as the text is unchanged.
+    func ontologySource() async throws -> String?
 
     /// Stores every record `makeSource` yields, all or nothing.
     ///
@@ -49,5 +51,51 @@ public enum FactSide: Sendable {
     case from, to
 }
 
-/// A store that keeps both records and facts in one database, so one transaction covers a whole file.
-public typealias TemporalStore = RecordStore & GraphStore
+/// The stores a memory answers from: records and facts together.
+///
+/// ``snapshot(of:property:includeFacts:knownAt:)`` fetches everything one query needs;
+/// an adapter that keeps both in one database answers it from one read
+/// transaction (one consistent snapshot, one round trip).
+public protocol TemporalStore: RecordStore, GraphStore {
+    /// What a state, timeline or history query needs about one entity, as recorded by `knownAt`.
+    func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot
+}
+
+extension TemporalStore {
+    /// Composes the snapshot from the separate reads (for adapters whose stores are apart).
+    public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
+        let source = try await ontologySource()
+        guard let handle = try await entity(ref) else {
+            return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: [])
+        }
+        let versions = try await propertyVersions(of: handle.id, property: property, knownAt: knownAt)
+        guard includeFacts else {
+            return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: [], ends: [])
+        }
+        let facts = try await facts(touching: handle.id, knownAt: knownAt)
+        let ends = facts.isEmpty ? [] : try await ends(touching: handle.id, knownAt: knownAt)
+        return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: facts, ends: ends)
+    }
+}
+
+/// Everything stored about one entity that a query needs, read at one moment.
+public struct EntitySnapshot: Sendable {
+    /// The ontology document in force.
+    public var ontologySource: String?
+    /// The entity, or nil when no record ever named it.
+    public var entity: EntityHandle?
+    /// Its property versions (of one property when asked).
+    public var versions: [PropertyVersion]
+    /// Fact versions it takes part in (empty unless asked for).
+    public var facts: [FactVersion]
+    /// End records it takes part in (empty unless asked for, or when it has no facts).
+    public var ends: [FactEnd]
+
+    public init(ontologySource: String?, entity: EntityHandle?, versions: [PropertyVersion], facts: [FactVersion], ends: [FactEnd]) {
+        self.ontologySource = ontologySource
+        self.entity = entity
+        self.versions = versions
+        self.facts = facts
+        self.ends = ends
+    }
+}

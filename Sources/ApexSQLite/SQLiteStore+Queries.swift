@@ -4,78 +4,32 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {
+    public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
         try await pool.read { db in
-            let statement: Statement
-            let arguments: StatementArguments
-            if let property {
-                statement = try db.cachedStatement(
-                    sql: """
-                        SELECT property, valid_at, recorded_at, value FROM property_versions
-                        WHERE entity_id = ? AND property = ? AND recorded_at <= ?
-                        """)
-                arguments = [entity.blob, property, knownAt.microseconds]
-            } else {
-                statement = try db.cachedStatement(
-                    sql: "SELECT property, valid_at, recorded_at, value FROM property_versions WHERE entity_id = ? AND recorded_at <= ?")
-                arguments = [entity.blob, knownAt.microseconds]
+            let source = try String.fetchOne(db.cachedStatement(sql: "SELECT source FROM ontology WHERE id = 1"))
+            guard let handle = try Self.entity(db, ref) else {
+                return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: [])
             }
-            var versions: [PropertyVersion] = []
-            let rows = try Row.fetchCursor(statement, arguments: arguments)
-            while let row = try rows.next() {
-                versions.append(
-                    PropertyVersion(
-                        property: row[0], validAt: Timestamp(microseconds: row[1]), recordedAt: Timestamp(microseconds: row[2]), value: row[3]))
+            let versions = try Self.propertyVersions(db, handle.id, property: property, knownAt: knownAt)
+            guard includeFacts else {
+                return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: [], ends: [])
             }
-            return versions
+            let facts = try Self.facts(db, handle.id, knownAt: knownAt)
+            let ends = facts.isEmpty ? [] : try Self.ends(db, handle.id, knownAt: knownAt)
+            return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: facts, ends: ends)
         }
+    }
+
+    public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {
+        try await pool.read { db in try Self.propertyVersions(db, entity, property: property, knownAt: knownAt) }
     }
 
     public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
-        try await pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact
-                    FROM facts f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
-                    WHERE f.from_id = ?1 AND f.recorded_at <= ?2
-                    UNION ALL
-                    SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact
-                    FROM facts f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
-                    WHERE f.to_id = ?1 AND f.from_id <> ?1 AND f.recorded_at <= ?2
-                    """)
-            var facts: [FactVersion] = []
-            let rows = try Row.fetchCursor(statement, arguments: [entity.blob, knownAt.microseconds])
-            while let row = try rows.next() {
-                let from = EntityHandle(id: try EntityID(blob: row[1]), ref: EntityRef(type: row[2], key: row[3]))
-                let to = EntityHandle(id: try EntityID(blob: row[4]), ref: EntityRef(type: row[5], key: row[6]))
-                let invalidAt: Int64? = row[8]
-                facts.append(
-                    FactVersion(
-                        relation: row[0], from: from, to: to, validAt: Timestamp(microseconds: row[7]),
-                        invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: row[9]), fact: row[10]))
-            }
-            return facts
-        }
+        try await pool.read { db in try Self.facts(db, entity, knownAt: knownAt) }
     }
 
     public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
-        try await pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE from_id = ?1 AND recorded_at <= ?2
-                    UNION ALL
-                    SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE to_id = ?1 AND from_id <> ?1 AND recorded_at <= ?2
-                    """)
-            var ends: [FactEnd] = []
-            let rows = try Row.fetchCursor(statement, arguments: [entity.blob, knownAt.microseconds])
-            while let row = try rows.next() {
-                ends.append(
-                    FactEnd(
-                        relation: row[0], from: try EntityID(blob: row[1]), to: try EntityID(blob: row[2]),
-                        invalidAt: Timestamp(microseconds: row[3]), recordedAt: Timestamp(microseconds: row[4])))
-            }
-            return ends
-        }
+        try await pool.read { db in try Self.ends(db, entity, knownAt: knownAt) }
     }
 
     public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
@@ -85,9 +39,81 @@ extension SQLiteStore {
                 case .from: "SELECT min(valid_at) FROM facts WHERE from_id = ? AND relation = ? AND valid_at > ? AND recorded_at <= ?"
                 case .to: "SELECT min(valid_at) FROM facts WHERE to_id = ? AND relation = ? AND valid_at > ? AND recorded_at <= ?"
                 }
-            let statement = try db.cachedStatement(sql: sql)
-            let value = try Int64.fetchOne(statement, arguments: [entity.blob, relation, after.microseconds, knownAt.microseconds])
+            let value = try Int64.fetchOne(db.cachedStatement(sql: sql), arguments: [entity.blob, relation, after.microseconds, knownAt.microseconds])
             return value.map(Timestamp.init(microseconds:))
         }
+    }
+
+    static func entity(_ db: Database, _ ref: EntityRef) throws -> EntityHandle? {
+        let statement = try db.cachedStatement(sql: "SELECT id FROM entities WHERE type = ? AND key = ?")
+        return try Data.fetchOne(statement, arguments: [ref.type, ref.key]).map { EntityHandle(id: try EntityID(blob: $0), ref: ref) }
+    }
+
+    static func propertyVersions(_ db: Database, _ entity: EntityID, property: String?, knownAt: Timestamp) throws -> [PropertyVersion] {
+        let statement: Statement
+        let arguments: StatementArguments
+        if let property {
+            statement = try db.cachedStatement(
+                sql: """
+                    SELECT property, valid_at, recorded_at, value FROM property_versions
+                    WHERE entity_id = ? AND property = ? AND recorded_at <= ?
+                    """)
+            arguments = [entity.blob, property, knownAt.microseconds]
+        } else {
+            statement = try db.cachedStatement(
+                sql: "SELECT property, valid_at, recorded_at, value FROM property_versions WHERE entity_id = ? AND recorded_at <= ?")
+            arguments = [entity.blob, knownAt.microseconds]
+        }
+        var versions: [PropertyVersion] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            versions.append(
+                PropertyVersion(
+                    property: row[0], validAt: Timestamp(microseconds: row[1]), recordedAt: Timestamp(microseconds: row[2]), value: row[3]))
+        }
+        return versions
+    }
+
+    static func facts(_ db: Database, _ entity: EntityID, knownAt: Timestamp) throws -> [FactVersion] {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact
+                FROM facts f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
+                WHERE f.from_id = ?1 AND f.recorded_at <= ?2
+                UNION ALL
+                SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact
+                FROM facts f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
+                WHERE f.to_id = ?1 AND f.from_id <> ?1 AND f.recorded_at <= ?2
+                """)
+        var facts: [FactVersion] = []
+        let rows = try Row.fetchCursor(statement, arguments: [entity.blob, knownAt.microseconds])
+        while let row = try rows.next() {
+            let from = EntityHandle(id: try EntityID(blob: row[1]), ref: EntityRef(type: row[2], key: row[3]))
+            let to = EntityHandle(id: try EntityID(blob: row[4]), ref: EntityRef(type: row[5], key: row[6]))
+            let invalidAt: Int64? = row[8]
+            facts.append(
+                FactVersion(
+                    relation: row[0], from: from, to: to, validAt: Timestamp(microseconds: row[7]),
+                    invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: row[9]), fact: row[10]))
+        }
+        return facts
+    }
+
+    static func ends(_ db: Database, _ entity: EntityID, knownAt: Timestamp) throws -> [FactEnd] {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE from_id = ?1 AND recorded_at <= ?2
+                UNION ALL
+                SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE to_id = ?1 AND from_id <> ?1 AND recorded_at <= ?2
+                """)
+        var ends: [FactEnd] = []
+        let rows = try Row.fetchCursor(statement, arguments: [entity.blob, knownAt.microseconds])
+        while let row = try rows.next() {
+            ends.append(
+                FactEnd(
+                    relation: row[0], from: try EntityID(blob: row[1]), to: try EntityID(blob: row[2]),
+                    invalidAt: Timestamp(microseconds: row[3]), recordedAt: Timestamp(microseconds: row[4])))
+        }
+        return ends
     }
 }

@@ -52,23 +52,14 @@ public struct SQLiteStore: TemporalStore {
         MigrationRunner(target: SQLiteMigrationTarget(writer: pool), migrations: SQLiteMigrations.all)
     }
 
-    public func ontology() async throws -> StoredOntology? {
-        let source = try await pool.read { db in
+    public func ontologySource() async throws -> String? {
+        try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT source FROM ontology WHERE id = 1")
-        }
-        guard let source else { return nil }
-        do {
-            return StoredOntology(source: source, ontology: try OntologyLoader.load(source))
-        } catch {
-            throw SQLiteStoreError.corruptOntology(reason: error.description)
         }
     }
 
     public func entity(_ ref: EntityRef) async throws -> EntityHandle? {
-        try await pool.read { db in
-            let blob = try Data.fetchOne(db, sql: "SELECT id FROM entities WHERE type = ? AND key = ?", arguments: [ref.type, ref.key])
-            return try blob.map { EntityHandle(id: try EntityID(blob: $0), ref: ref) }
-        }
+        try await pool.read { db in try Self.entity(db, ref) }
     }
 
     public func entity(id: EntityID) async throws -> EntityHandle? {

@@ -2,14 +2,12 @@
 public enum SQLiteStoreError: Error, Sendable, CustomStringConvertible {
     case cannotCreateDirectory(path: String, reason: String)
     case cannotOpen(path: String, reason: String)
-    case corruptOntology(reason: String)
     case corruptRow(reason: String)
 
     public var description: String {
         switch self {
         case .cannotCreateDirectory(let path, let reason): "cannot create the data directory \(path): \(reason)"
         case .cannotOpen(let path, let reason): "cannot open the store \(path): \(reason)"
-        case .corruptOntology(let reason): "the stored ontology no longer loads: \(reason)"
         case .corruptRow(let reason): "the store holds a damaged row: \(reason)"
         }
     }
