@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ApexSQLite", targets: ["ApexSQLite"]),
         .library(name: "ApexEngine", targets: ["ApexEngine"]),
         .library(name: "ApexTesting", targets: ["ApexTesting"]),
+        .library(name: "ApexHTTP", targets: ["ApexHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -25,6 +26,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The domain: ids, time, JSON values, ontology, records and the temporal rules. No I/O.
@@ -51,11 +57,27 @@ let package = Package(
         .target(name: "ApexEngine", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
         // Fixtures and the conformance suite every adapter runs.
         .target(name: "ApexTesting", dependencies: ["ApexCore", "ApexPorts", "ApexEngine"], swiftSettings: strict),
+        // The HTTP API (Hummingbird 2): routes, errors, metrics, the OpenAPI document.
+        .target(
+            name: "ApexHTTP",
+            dependencies: [
+                "ApexCore", "ApexPorts", "ApexEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         // The `apex` command.
         .executableTarget(
             name: "apex",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexMigrations", .product(name: "GRDB", package: "GRDB.swift"),
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexMigrations", "ApexHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -72,6 +94,15 @@ let package = Package(
             dependencies: [
                 "ApexCore", "ApexEngine", "ApexSQLite", "ApexTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ApexHTTPTests",
+            dependencies: [
+                "ApexCore", "ApexEngine", "ApexSQLite", "ApexHTTP", "ApexTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

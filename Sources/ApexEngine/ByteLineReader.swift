@@ -48,6 +48,17 @@ public final class ByteLineReader {
         buffer = [UInt8](repeating: 0, count: Self.blockSize)
     }
 
+    /// Reads lines from bytes already in memory (an HTTP body).
+    public init(bytes: [UInt8]) {
+        descriptor = -1
+        ownsDescriptor = false
+        totalBytes = Int64(bytes.count)
+        buffer = bytes
+        end = bytes.count
+        bytesRead = Int64(bytes.count)
+        atEndOfFile = true
+    }
+
     deinit {
         if ownsDescriptor { close(descriptor) }
     }

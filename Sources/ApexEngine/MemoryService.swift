@@ -11,7 +11,7 @@ import Synchronization
 public struct MemoryService: Sendable {
     public let store: any TemporalStore
     private let clock: @Sendable () -> Timestamp
-    private let ontologyCache = OntologyCache()
+    let ontologyCache = OntologyCache()
 
     /// - Parameters:
     ///   - store: the record and graph store.
@@ -194,7 +194,7 @@ public struct MemoryService: Sendable {
 }
 
 /// The last ontology text parsed, so that queries do not parse YAML each time.
-private final class OntologyCache: Sendable {
+final class OntologyCache: Sendable {
     private let last = Mutex<StoredOntology?>(nil)
 
     func parsed(_ source: String) throws -> StoredOntology {

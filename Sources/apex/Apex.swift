@@ -20,7 +20,7 @@ struct Apex: AsyncParsableCommand {
             Answers are JSON on stdout; errors are one sentence on stderr with exit status 1.
             """,
         subcommands: [
-            IngestCommand.self, StateCommand.self, TimelineCommand.self, EntityCommand.self, MigrateCommand.self, BenchCommand.self,
+            ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, EntityCommand.self, MigrateCommand.self, BenchCommand.self,
         ]
     )
 

@@ -81,7 +81,7 @@ import Testing
         ) { seeds, queries, shuffleSeed in
             do {
                 let lines = seeds.map(Self.line)
-                var random = SeededShuffle(state: shuffleSeed)
+                var random = SplitMix64(seed: shuffleSeed)
                 let shuffled = lines.shuffled(using: &random)
                 let first = try await SQLiteConformanceTests.factory()
                 try await first.ingest(lines: lines)
@@ -100,15 +100,3 @@ import Testing
     }
 }
 
-/// A deterministic generator for shuffling (SplitMix64).
-struct SeededShuffle: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -26,7 +26,7 @@ struct TemporalBenchmark {
         try? FileManager.default.removeItem(atPath: recordFile)
         log(String(format: "ingested %d records in %.2f s (%.0f records/s)", summary.accepted, ingestSeconds, Double(summary.accepted) / ingestSeconds))
 
-        var random = BenchRandom(seed: workload.seed ^ 0xA5A5)
+        var random = SplitMix64(seed: workload.seed ^ 0xA5A5)
         let end = TemporalWorkload.start.microseconds + TemporalWorkload.span
         func randomUnit() -> EntityRef {
             EntityRef(type: "Unit", key: TemporalWorkload.unitKey(Int(random.next() % UInt64(workload.entities))))

@@ -46,7 +46,7 @@ struct TemporalWorkload {
     func write(to path: String) throws -> Int {
         guard let file = fopen(path, "w") else { throw CLIError.cannotRead(path: path, reason: "cannot create the benchmark file") }
         defer { fclose(file) }
-        var random = BenchRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var buffer = ""
         buffer.reserveCapacity(1 << 20)
         var records = 0

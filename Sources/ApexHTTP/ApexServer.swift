@@ -1,0 +1,41 @@
+public import ApexEngine
+public import Hummingbird
+public import Logging
+import Metrics
+public import Prometheus
+
+/// Builds the HTTP application: routes, JSON errors, per-route metrics and request logs.
+public enum ApexServer {
+    /// The Prometheus registry `/metrics` reads; `MetricsSystem` is bootstrapped with it once per process.
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    /// The router with every route and middleware, for `Application` or for `app.test(.router)`.
+    public static func router(api: MemoryAPI) -> Router<BasicRequestContext> {
+        let registry = Self.registry
+        let router = Router()
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: JSONErrorMiddleware())
+        router.get("metrics") { _, _ in
+            Response.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        api.register(on: router)
+        return router
+    }
+
+    /// The application serving `api` on `host:port` (port 0 picks a free one).
+    public static func application(
+        api: MemoryAPI, host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(api: api),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "apex"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,144 @@
+import ApexCore
+public import ApexEngine
+import ApexPorts
+import Foundation
+public import Hummingbird
+import NIOCore
+
+/// The routes of the HTTP API (seed 002 section 4.2, seed 000 phase 4.3), over one ``MemoryService``.
+///
+/// Answers have the same JSON shapes as the CLI's. Every route is listed in
+/// ``OpenAPIDocument``; the tests check the two against each other.
+public struct MemoryAPI: Sendable {
+    public let memory: MemoryService
+    /// The largest request body accepted, in bytes (413 beyond).
+    public let maximumBodySize: Int
+
+    public init(memory: MemoryService, maximumBodySize: Int = 10 * 1024 * 1024) {
+        self.memory = memory
+        self.maximumBodySize = maximumBodySize
+    }
+
+    /// Adds every route to `router`.
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        let api = router.group("api/v1")
+        api.put("ontology") { request, context in try await putOntology(request, context) }
+        api.get("ontology") { _, _ in try await getOntology() }
+        api.post("records") { request, context in try await postRecords(request, context) }
+        api.get("entities/:entity") { _, context in try await stateByID(context, timestamp: nil) }
+        api.get("entities/:entity/state") { request, context in
+            try await stateByID(context, timestamp: try QueryParameters(request: request).time("timestamp"))
+        }
+        api.get("entities/:entity/history") { request, context in try await historyByID(request, context) }
+        api.get("entities/:entity/:key/state") { request, context in try await state(request, context) }
+        api.get("entities/:entity/:key/timeline") { request, context in try await timeline(request, context) }
+        api.get("entities/:entity/:key/history") { request, context in try await history(request, context) }
+        api.get("temporal/entities/at-time") { request, _ in try await atTime(request) }
+        api.get("temporal/entities/:name/timeline") { request, context in try await namedTimeline(request, context) }
+        api.get("analytics/most-changed") { request, _ in try await mostChanged(request) }
+        api.get("analytics/relationship-churn") { request, _ in try await relationshipChurn(request) }
+        router.get("health") { _, _ in await health() }
+        router.get("openapi.yaml") { _, _ in Response.text(OpenAPIDocument.yaml, contentType: "application/yaml") }
+    }
+
+    // MARK: Ontology and records
+
+    func putOntology(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        try requireContentType(request, allowed: ["application/yaml", "application/x-yaml", "text/yaml", "application/json"], what: "an ontology")
+        let body = try await collect(request)
+        guard let source = String(validating: body, as: UTF8.self) else {
+            throw APIError(.badRequest, code: "bad_ontology", message: "the ontology is not UTF-8 text")
+        }
+        let stored = try await memory.setOntology(source: source)
+        return Response.json(stored.ontology.json)
+    }
+
+    func getOntology() async throws -> Response {
+        guard let stored = try await memory.storedOntology() else {
+            throw APIError(.notFound, code: "no_ontology", message: "this memory has no ontology yet; PUT /api/v1/ontology first")
+        }
+        return Response.json(stored.ontology.json)
+    }
+
+    func postRecords(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let type = try requireContentType(
+            request, allowed: ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/json"], what: "records")
+        let body = try await collect(request)
+        let summary = try await memory.ingest(body: body, format: type == "application/json" ? .jsonArray : .jsonLines)
+        IngestMetrics.record(records: summary.accepted)
+        return Response.json(["accepted": .integer(Int64(summary.accepted)), "new_entities": .integer(Int64(summary.newEntities))])
+    }
+
+    // MARK: Entities
+
+    func state(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let query = QueryParameters(request: request)
+        let ref = try entityRef(context)
+        return Response.json(try await memory.state(of: ref, at: try query.time("at"), knownAt: try query.time("known_at")).json)
+    }
+
+    func timeline(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let query = QueryParameters(request: request)
+        let answer = try await memory.timeline(
+            of: try entityRef(context), property: try query.requiredString("property"), from: try query.time("from"), to: try query.time("to"),
+            knownAt: try query.time("known_at"))
+        return Response.json(answer.json)
+    }
+
+    func history(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let knownAt = try QueryParameters(request: request).time("known_at")
+        return Response.json(try await memory.history(of: try entityRef(context), knownAt: knownAt).json)
+    }
+
+    func stateByID(_ context: some RequestContext, timestamp: Timestamp?) async throws -> Response {
+        Response.json(try await memory.state(of: try entityID(context), at: timestamp).json)
+    }
+
+    func historyByID(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let knownAt = try QueryParameters(request: request).time("known_at")
+        return Response.json(try await memory.history(of: try entityID(context), knownAt: knownAt).json)
+    }
+
+    // MARK: Helpers
+
+    func entityRef(_ context: some RequestContext) throws -> EntityRef {
+        let type = try pathParameter(context, "entity")
+        let key = try pathParameter(context, "key")
+        return EntityRef(type: type, key: key)
+    }
+
+    func entityID(_ context: some RequestContext) throws -> EntityID {
+        let text = try pathParameter(context, "entity")
+        guard let id = EntityID(text) else {
+            throw APIError(.badRequest, code: "bad_id", message: "\"\(text)\" is not an entity id (a UUID such as 0195c8a2-...)")
+        }
+        return id
+    }
+
+    func pathParameter(_ context: some RequestContext, _ name: String) throws -> String {
+        guard let raw = context.parameters.get(name), let value = raw.removingPercentEncoding, !value.isEmpty else {
+            throw APIError(.badRequest, code: "bad_path", message: "the path has an empty or badly escaped segment")
+        }
+        return value
+    }
+
+    /// The body, refusing more than the limit (413).
+    func collect(_ request: Request) async throws -> [UInt8] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maximumBodySize)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// The media type of the body, if it is one of `allowed` (415 otherwise).
+    @discardableResult
+    func requireContentType(_ request: Request, allowed: [String], what: String) throws -> String {
+        let header = request.headers[.contentType] ?? ""
+        let mediaType = header.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard allowed.contains(mediaType) else {
+            throw APIError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                message: "send \(what) as \(allowed.joined(separator: " or ")), not \(mediaType.isEmpty ? "no content type" : mediaType)")
+        }
+        return mediaType
+    }
+}

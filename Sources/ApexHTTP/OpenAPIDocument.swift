@@ -1,0 +1,351 @@
+/// The OpenAPI 3.1 description of the HTTP API, served at `/openapi.yaml`.
+///
+/// Kept beside the routes it describes; schemathesis checks the live server against it in the test command.
+public enum OpenAPIDocument {
+    public static let yaml = """
+        openapi: 3.1.0
+        info:
+          title: ApexMemory
+          version: 0.1.0
+          description: |
+            A temporal knowledge memory: what was true at T, as known at T2.
+            Times are RFC 3339; query parameters also accept a bare date (its midnight UTC).
+        servers:
+          - url: /
+        paths:
+          /api/v1/ontology:
+            get:
+              operationId: getOntology
+              summary: The ontology in force.
+              responses:
+                "200": {description: The ontology, in the shape of its YAML., content: {application/json: {schema: {$ref: "#/components/schemas/Ontology"}}}}
+                "404": {$ref: "#/components/responses/Error"}
+            put:
+              operationId: putOntology
+              summary: Set or replace the ontology; refused when stored data would not fit it.
+              requestBody:
+                required: true
+                content:
+                  application/yaml: {schema: {type: string}}
+                  application/json: {schema: {type: object}}
+              responses:
+                "200": {description: The ontology now in force., content: {application/json: {schema: {$ref: "#/components/schemas/Ontology"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "413": {$ref: "#/components/responses/Error"}
+                "415": {$ref: "#/components/responses/Error"}
+          /api/v1/records:
+            post:
+              operationId: postRecords
+              summary: Ingest records, all or nothing.
+              requestBody:
+                required: true
+                content:
+                  application/x-ndjson: {schema: {type: string}}
+                  application/json: {schema: {type: array, items: {type: object}}}
+              responses:
+                "200": {description: Every record was stored., content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "413": {$ref: "#/components/responses/Error"}
+                "415": {$ref: "#/components/responses/Error"}
+          /api/v1/entities/{type}/{key}/state:
+            get:
+              operationId: getState
+              summary: Properties and relations at a valid time, as known at a transaction time.
+              parameters:
+                - {$ref: "#/components/parameters/Type"}
+                - {$ref: "#/components/parameters/Key"}
+                - {name: at, in: query, schema: {type: string}, description: Valid time (default now).}
+                - {name: known_at, in: query, schema: {type: string}, description: Transaction time (default now).}
+              responses:
+                "200": {description: The state., content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/entities/{type}/{key}/timeline:
+            get:
+              operationId: getTimeline
+              summary: The timeline of one property.
+              parameters:
+                - {$ref: "#/components/parameters/Type"}
+                - {$ref: "#/components/parameters/Key"}
+                - {name: property, in: query, required: true, schema: {type: string}}
+                - {name: from, in: query, schema: {type: string}}
+                - {name: to, in: query, schema: {type: string}}
+                - {name: known_at, in: query, schema: {type: string}}
+              responses:
+                "200": {description: The timeline., content: {application/json: {schema: {$ref: "#/components/schemas/Timeline"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/entities/{type}/{key}/history:
+            get:
+              operationId: getHistory
+              summary: Every property event and relation interval, in valid-time order.
+              parameters:
+                - {$ref: "#/components/parameters/Type"}
+                - {$ref: "#/components/parameters/Key"}
+                - {name: known_at, in: query, schema: {type: string}}
+              responses:
+                "200": {description: The history., content: {application/json: {schema: {$ref: "#/components/schemas/History"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/entities/{id}:
+            get:
+              operationId: getEntityByID
+              summary: The current state of the entity with this id.
+              parameters: [{$ref: "#/components/parameters/ID"}]
+              responses:
+                "200": {description: The state now., content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/entities/{id}/state:
+            get:
+              operationId: getEntityStateByID
+              summary: The state of the entity with this id at a time (known now).
+              parameters:
+                - {$ref: "#/components/parameters/ID"}
+                - {name: timestamp, in: query, schema: {type: string}, description: Valid time (default now).}
+              responses:
+                "200": {description: The state., content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/entities/{id}/history:
+            get:
+              operationId: getEntityHistoryByID
+              summary: Every property event and relation interval of the entity with this id.
+              parameters:
+                - {$ref: "#/components/parameters/ID"}
+                - {name: known_at, in: query, schema: {type: string}}
+              responses:
+                "200": {description: The history., content: {application/json: {schema: {$ref: "#/components/schemas/History"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/temporal/entities/at-time:
+            get:
+              operationId: searchAtTime
+              summary: Entities whose key or a string property contains the query and that existed at the reference time, with their state then.
+              parameters:
+                - {name: query, in: query, required: true, schema: {type: string}}
+                - {name: reference_time, in: query, schema: {type: string}}
+                - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
+              responses:
+                "200":
+                  description: The matching entities.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [query, reference_time, results]
+                        properties:
+                          query: {type: string}
+                          reference_time: {type: string}
+                          results: {type: array, items: {$ref: "#/components/schemas/State"}}
+                "400": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/temporal/entities/{name}/timeline:
+            get:
+              operationId: namedTimeline
+              summary: Every change of the entity with this key or name in a range.
+              parameters:
+                - {name: name, in: path, required: true, schema: {type: string}}
+                - {name: type, in: query, schema: {type: string}, description: The entity type, when the name is ambiguous.}
+                - {name: start_date, in: query, schema: {type: string}}
+                - {name: end_date, in: query, schema: {type: string}}
+              responses:
+                "200":
+                  description: The changes.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [entity, start_date, end_date, changes]
+                        properties:
+                          entity: {$ref: "#/components/schemas/EntityWithID"}
+                          start_date: {type: [string, "null"]}
+                          end_date: {type: [string, "null"]}
+                          changes: {type: array, items: {type: object}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/analytics/most-changed:
+            get:
+              operationId: mostChanged
+              summary: Entities with the most property versions valid in [from, to).
+              parameters:
+                - {name: from, in: query, schema: {type: string}}
+                - {name: to, in: query, schema: {type: string}}
+                - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 10}}
+              responses:
+                "200":
+                  description: The ranking.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [from, to, entities]
+                        properties:
+                          from: {type: string}
+                          to: {type: string}
+                          entities:
+                            type: array
+                            items:
+                              type: object
+                              required: [entity, changes]
+                              properties:
+                                entity: {$ref: "#/components/schemas/EntityWithID"}
+                                changes: {type: integer}
+                "400": {$ref: "#/components/responses/Error"}
+          /api/v1/analytics/relationship-churn:
+            get:
+              operationId: relationshipChurn
+              summary: Per relation type, instances started, explicitly ended and superseded in [from, to).
+              parameters:
+                - {name: from, in: query, schema: {type: string}}
+                - {name: to, in: query, schema: {type: string}}
+              responses:
+                "200":
+                  description: The churn.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [from, to, relation_types]
+                        properties:
+                          from: {type: string}
+                          to: {type: string}
+                          relation_types:
+                            type: array
+                            items:
+                              type: object
+                              required: [type, cardinality, started, ended, superseded]
+                              properties:
+                                type: {type: string}
+                                cardinality: {type: string}
+                                started: {type: integer}
+                                ended: {type: integer}
+                                superseded: {type: integer}
+                "400": {$ref: "#/components/responses/Error"}
+          /health:
+            get:
+              operationId: health
+              summary: The status of each store.
+              responses:
+                "200": {description: Every store answers., content: {application/json: {schema: {$ref: "#/components/schemas/Health"}}}}
+                "503": {description: A store does not answer., content: {application/json: {schema: {$ref: "#/components/schemas/Health"}}}}
+          /metrics:
+            get:
+              operationId: metrics
+              summary: Prometheus metrics.
+              responses:
+                "200": {description: Metrics in the Prometheus text format., content: {text/plain: {schema: {type: string}}}}
+          /openapi.yaml:
+            get:
+              operationId: openapi
+              summary: This document.
+              responses:
+                "200": {description: The OpenAPI document., content: {application/yaml: {schema: {type: string}}}}
+        components:
+          parameters:
+            Type: {name: type, in: path, required: true, schema: {type: string}, description: Entity type, e.g. Tractor.}
+            Key: {name: key, in: path, required: true, schema: {type: string}, description: Natural key, e.g. 6520.}
+            ID: {name: id, in: path, required: true, schema: {type: string}, description: The entity's UUIDv7.}
+          responses:
+            Error:
+              description: An error, as one sentence with a code.
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+          schemas:
+            Error:
+              type: object
+              required: [error]
+              properties:
+                error:
+                  type: object
+                  required: [code, message]
+                  properties:
+                    code: {type: string}
+                    message: {type: string}
+                    line: {type: integer, description: The record line (or array element) at fault.}
+            Accepted:
+              type: object
+              required: [accepted, new_entities]
+              properties:
+                accepted: {type: integer}
+                new_entities: {type: integer}
+            Ontology:
+              type: object
+              required: [name, version, entity_types, relation_types]
+              properties:
+                name: {type: string}
+                version: {type: integer}
+                entity_types: {type: object}
+                relation_types: {type: object}
+            EntityRef:
+              type: object
+              required: [type, key]
+              properties:
+                type: {type: string}
+                key: {type: string}
+            EntityWithID:
+              type: object
+              required: [type, key, id]
+              properties:
+                type: {type: string}
+                key: {type: string}
+                id: {type: string}
+            State:
+              type: object
+              required: [entity, at, known_at, properties, relations]
+              properties:
+                entity: {$ref: "#/components/schemas/EntityWithID"}
+                at: {type: string}
+                known_at: {type: string}
+                properties: {type: object}
+                relations:
+                  type: array
+                  items:
+                    type: object
+                    required: [type, direction, entity, valid_at, invalid_at]
+                    properties:
+                      type: {type: string}
+                      direction: {type: string, enum: [incoming, outgoing]}
+                      entity: {$ref: "#/components/schemas/EntityRef"}
+                      valid_at: {type: string}
+                      invalid_at: {type: [string, "null"]}
+            Timeline:
+              type: object
+              required: [entity, property, known_at, events]
+              properties:
+                entity: {$ref: "#/components/schemas/EntityWithID"}
+                property: {type: string}
+                known_at: {type: string}
+                events:
+                  type: array
+                  items:
+                    type: object
+                    required: [value, valid_at, valid_to, recorded_at]
+                    properties:
+                      value: {}
+                      valid_at: {type: string}
+                      valid_to: {type: [string, "null"]}
+                      recorded_at: {type: string}
+            History:
+              type: object
+              required: [entity, known_at, events]
+              properties:
+                entity: {$ref: "#/components/schemas/EntityWithID"}
+                known_at: {type: string}
+                events: {type: array, items: {type: object, required: [kind, valid_at]}}
+            Health:
+              type: object
+              required: [status, stores]
+              properties:
+                status: {type: string, enum: [ok, degraded]}
+                stores: {type: object}
+        """
+}

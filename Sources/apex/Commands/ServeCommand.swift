@@ -1,0 +1,77 @@
+import ApexCore
+import ApexEngine
+import ApexHTTP
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `apex serve`: the HTTP API over the embedded store.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API (see /openapi.yaml) over the memory in --data.",
+        discussion: """
+            Binds to 127.0.0.1:8080 unless told otherwise; --port 0 picks a free port. Stops gracefully on SIGINT or SIGTERM. \
+            With --example, a memory that has no ontology yet is first loaded with examples/logistics (ontology and records).
+            """
+    )
+
+    @Option(name: .long, help: "The address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "The port to listen on (0: any free port).")
+    var port = 8080
+
+    @Flag(name: .long, help: "Load the example fleet into an empty memory before serving.")
+    var example = false
+
+    @Option(name: .customLong("example-dir"), help: "Where the example's ontology.yaml and records.jsonl are.")
+    var exampleDirectory = "examples/logistics"
+
+    @Option(name: .customLong("max-body-size"), help: "The largest request body accepted, in bytes.")
+    var maximumBodySize = 10 * 1024 * 1024
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    @OptionGroup var options: DataOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard maximumBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "apex")
+        let memory = try await options.openService(mustExist: false)
+        if example { try await loadExample(into: memory, logger: logger) }
+        let host = self.host
+        let app = ApexServer.application(
+            api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize), host: host, port: port, logger: logger,
+            onServerRunning: { port in
+                FileHandle.standardOutput.write(Data("apex listening on http://\(host):\(port)\n".utf8))
+            })
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    private func loadExample(into memory: MemoryService, logger: Logger) async throws {
+        guard try await memory.storedOntology() == nil else { return }
+        let ontologyPath = (exampleDirectory as NSString).appendingPathComponent("ontology.yaml")
+        let recordsPath = (exampleDirectory as NSString).appendingPathComponent("records.jsonl")
+        guard let source = try? String(contentsOfFile: ontologyPath, encoding: .utf8) else {
+            throw CLIError.cannotRead(path: ontologyPath, reason: "no such readable file (run apex serve --example from the repository root, or pass --example-dir)")
+        }
+        let summary = try await memory.ingest(file: recordsPath, ontologySource: source)
+        logger.info("loaded the example", metadata: ["records": "\(summary.accepted)", "entities": "\(summary.newEntities)"])
+    }
+}
