@@ -1,20 +1,62 @@
 #!/usr/bin/env bash
-# Runs every test of ApexMemory on a fresh machine: installs what the build needs, then `swift test`.
-# Servers the tests need are installed and started here too (none yet: the embedded store needs no server).
+# Runs every test of ApexMemory on a fresh machine:
+#   1. installs what the build needs (libsqlite3-dev) and schemathesis (PyPI, in .build-tools/venv);
+#   2. builds and runs the Swift tests (swift test);
+#   3. starts `apex serve` on a free loopback port over a fresh data directory with the example loaded,
+#      checks it against its own /openapi.yaml with schemathesis (no 5xx, no response that breaks
+#      the schema), and stops it.
+# Any step that fails fails the run; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need_apt=()
-# GRDB links the system SQLite.
-[ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+[ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)  # GRDB links the system SQLite
 if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "installing: ${need_apt[*]}"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
-  fi
+  echo "== installing ${need_apt[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 
+venv="$root/.build-tools/venv"
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  echo "== installing schemathesis into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==4.32.5"
+fi
+
+echo "== swift build and test"
 swift build --build-tests
-swift test --skip-build "$@"
+results=$(mktemp)
+swift test --skip-build "$@" 2>&1 | tee "$results"
+tests=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .* passed.*/\1/p' "$results" | tail -n 1)
+rm -f "$results"
+[ -n "$tests" ] || { echo "swift test reported no passing test run"; exit 1; }
+
+echo "== schemathesis against a live apex serve"
+data=$(mktemp -d)
+log=$(mktemp)
+server=""
+cleanup() {
+  if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf "$data" "$log"
+}
+trap cleanup EXIT
+apex="$(swift build --show-bin-path)/apex"
+"$apex" serve --host 127.0.0.1 --port 0 --data "$data" --example --log-level warning > "$log" 2>&1 &
+server=$!
+port=""
+for _ in $(seq 1 100); do
+  port=$(sed -n 's#^apex listening on http://127.0.0.1:\([0-9]*\)$#\1#p' "$log" | head -n 1)
+  [ -n "$port" ] && break
+  kill -0 "$server" 2>/dev/null || { cat "$log"; echo "apex serve exited before listening"; exit 1; }
+  sleep 0.2
+done
+[ -n "$port" ] || { cat "$log"; echo "apex serve did not start listening"; exit 1; }
+(cd "$data" && "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --max-examples 40 --workers 2 --seed 1)
+echo "schemathesis: no server errors and no response outside the schema"
+echo "$((tests + 1)) passed, 0 failed"

@@ -56,8 +56,8 @@ public enum OpenAPIDocument {
               parameters:
                 - {$ref: "#/components/parameters/Type"}
                 - {$ref: "#/components/parameters/Key"}
-                - {name: at, in: query, schema: {type: string}, description: Valid time (default now).}
-                - {name: known_at, in: query, schema: {type: string}, description: Transaction time (default now).}
+                - {name: at, in: query, schema: {type: string, format: date-time}, example: "2025-03-02T00:00:00Z", description: Valid time (default now).}
+                - {name: known_at, in: query, schema: {type: string, format: date-time}, description: Transaction time (default now).}
               responses:
                 "200": {description: The state., content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}}
                 "400": {$ref: "#/components/responses/Error"}
@@ -70,10 +70,10 @@ public enum OpenAPIDocument {
               parameters:
                 - {$ref: "#/components/parameters/Type"}
                 - {$ref: "#/components/parameters/Key"}
-                - {name: property, in: query, required: true, schema: {type: string}}
-                - {name: from, in: query, schema: {type: string}}
-                - {name: to, in: query, schema: {type: string}}
-                - {name: known_at, in: query, schema: {type: string}}
+                - {name: property, in: query, required: true, schema: {type: string}, example: status}
+                - {name: from, in: query, schema: {type: string, format: date-time}}
+                - {name: to, in: query, schema: {type: string, format: date-time}}
+                - {name: known_at, in: query, schema: {type: string, format: date-time}}
               responses:
                 "200": {description: The timeline., content: {application/json: {schema: {$ref: "#/components/schemas/Timeline"}}}}
                 "400": {$ref: "#/components/responses/Error"}
@@ -86,7 +86,7 @@ public enum OpenAPIDocument {
               parameters:
                 - {$ref: "#/components/parameters/Type"}
                 - {$ref: "#/components/parameters/Key"}
-                - {name: known_at, in: query, schema: {type: string}}
+                - {name: known_at, in: query, schema: {type: string, format: date-time}}
               responses:
                 "200": {description: The history., content: {application/json: {schema: {$ref: "#/components/schemas/History"}}}}
                 "400": {$ref: "#/components/responses/Error"}
@@ -108,7 +108,7 @@ public enum OpenAPIDocument {
               summary: The state of the entity with this id at a time (known now).
               parameters:
                 - {$ref: "#/components/parameters/ID"}
-                - {name: timestamp, in: query, schema: {type: string}, description: Valid time (default now).}
+                - {name: timestamp, in: query, schema: {type: string, format: date-time}, description: Valid time (default now).}
               responses:
                 "200": {description: The state., content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}}
                 "400": {$ref: "#/components/responses/Error"}
@@ -120,7 +120,7 @@ public enum OpenAPIDocument {
               summary: Every property event and relation interval of the entity with this id.
               parameters:
                 - {$ref: "#/components/parameters/ID"}
-                - {name: known_at, in: query, schema: {type: string}}
+                - {name: known_at, in: query, schema: {type: string, format: date-time}}
               responses:
                 "200": {description: The history., content: {application/json: {schema: {$ref: "#/components/schemas/History"}}}}
                 "400": {$ref: "#/components/responses/Error"}
@@ -131,8 +131,8 @@ public enum OpenAPIDocument {
               operationId: searchAtTime
               summary: Entities whose key or a string property contains the query and that existed at the reference time, with their state then.
               parameters:
-                - {name: query, in: query, required: true, schema: {type: string}}
-                - {name: reference_time, in: query, schema: {type: string}}
+                - {name: query, in: query, required: true, schema: {type: string, minLength: 1}, example: robert}
+                - {name: reference_time, in: query, schema: {type: string, format: date-time}, example: "2025-03-01T00:00:00Z"}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
               responses:
                 "200":
@@ -153,10 +153,10 @@ public enum OpenAPIDocument {
               operationId: namedTimeline
               summary: Every change of the entity with this key or name in a range.
               parameters:
-                - {name: name, in: path, required: true, schema: {type: string}}
+                - {name: name, in: path, required: true, schema: {type: string}, example: Linda Park}
                 - {name: type, in: query, schema: {type: string}, description: The entity type, when the name is ambiguous.}
-                - {name: start_date, in: query, schema: {type: string}}
-                - {name: end_date, in: query, schema: {type: string}}
+                - {name: start_date, in: query, schema: {type: string, format: date-time}}
+                - {name: end_date, in: query, schema: {type: string, format: date-time}}
               responses:
                 "200":
                   description: The changes.
@@ -178,8 +178,8 @@ public enum OpenAPIDocument {
               operationId: mostChanged
               summary: Entities with the most property versions valid in [from, to).
               parameters:
-                - {name: from, in: query, schema: {type: string}}
-                - {name: to, in: query, schema: {type: string}}
+                - {name: from, in: query, schema: {type: string, format: date-time}}
+                - {name: to, in: query, schema: {type: string, format: date-time}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 10}}
               responses:
                 "200":
@@ -206,8 +206,8 @@ public enum OpenAPIDocument {
               operationId: relationshipChurn
               summary: Per relation type, instances started, explicitly ended and superseded in [from, to).
               parameters:
-                - {name: from, in: query, schema: {type: string}}
-                - {name: to, in: query, schema: {type: string}}
+                - {name: from, in: query, schema: {type: string, format: date-time}}
+                - {name: to, in: query, schema: {type: string, format: date-time}}
               responses:
                 "200":
                   description: The churn.
@@ -252,9 +252,9 @@ public enum OpenAPIDocument {
                 "200": {description: The OpenAPI document., content: {application/yaml: {schema: {type: string}}}}
         components:
           parameters:
-            Type: {name: type, in: path, required: true, schema: {type: string}, description: Entity type, e.g. Tractor.}
-            Key: {name: key, in: path, required: true, schema: {type: string}, description: Natural key, e.g. 6520.}
-            ID: {name: id, in: path, required: true, schema: {type: string}, description: The entity's UUIDv7.}
+            Type: {name: type, in: path, required: true, schema: {type: string}, example: Tractor, description: Entity type, e.g. Tractor.}
+            Key: {name: key, in: path, required: true, schema: {type: string}, example: "6520", description: Natural key, e.g. 6520.}
+            ID: {name: id, in: path, required: true, schema: {type: string, format: uuid}, description: The entity's UUIDv7.}
           responses:
             Error:
               description: An error, as one sentence with a code.
