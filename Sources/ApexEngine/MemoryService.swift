@@ -101,6 +101,7 @@ public struct MemoryService: Sendable {
             candidate.supersededAt = try await supersession(of: candidate, ontology: ontology, knownAt: knownAt)
             if candidate.isValid(at: at) { relations.append(candidate) }
         }
+        relations.sort(by: RelationResolver.order)
         return StateAnswer(entity: handle, at: at, knownAt: knownAt, properties: properties, relations: relations)
     }
 
@@ -143,6 +144,7 @@ public struct MemoryService: Sendable {
             instance.supersededAt = try await supersession(of: instance, ontology: ontology, knownAt: knownAt)
             relations.append(instance)
         }
+        relations.sort(by: RelationResolver.order)
         return HistoryAnswer(entity: handle, knownAt: knownAt, properties: properties, relations: relations)
     }
 
@@ -174,22 +176,21 @@ public struct MemoryService: Sendable {
     }
 
     /// When a later fact supersedes `instance` under its relation's cardinality (spec section 3, rule 3).
+    ///
+    /// Uses what the store returned with the facts when it could; otherwise asks it.
     private func supersession(of instance: RelationInstance, ontology: Ontology, knownAt: Timestamp) async throws -> Timestamp? {
-        guard let cardinality = ontology.relationType(instance.relation)?.cardinality else { return nil }
-        var earliest: Timestamp?
-        if cardinality.supersedesBySource,
-            let next = try await store.earliestFact(
+        guard let cardinality = ontology.relationType(instance.relation)?.cardinality, cardinality != .manyToMany else { return nil }
+        if let later = instance.later { return later.supersession(under: cardinality) }
+        var later = LaterFacts(fromSource: nil, toTarget: nil)
+        if cardinality.supersedesBySource {
+            later.fromSource = try await store.earliestFact(
                 relation: instance.relation, side: .from, entity: instance.from.id, after: instance.validAt, knownAt: knownAt)
-        {
-            earliest = next
         }
-        if cardinality.supersedesByTarget,
-            let next = try await store.earliestFact(
+        if cardinality.supersedesByTarget {
+            later.toTarget = try await store.earliestFact(
                 relation: instance.relation, side: .to, entity: instance.to.id, after: instance.validAt, knownAt: knownAt)
-        {
-            earliest = min(earliest ?? next, next)
         }
-        return earliest
+        return later.supersession(under: cardinality)
     }
 }
 

@@ -23,6 +23,7 @@ extension SQLiteStore {
                 try writer.write(item)
                 accepted += 1
             }
+            try writer.recordWatermark()
             return IngestSummary(accepted: accepted, newEntities: writer.newEntities)
         }
     }
@@ -37,6 +38,7 @@ private final class RecordWriter {
     private let ids: UUIDv7Generator
     private var cache: [EntityRef: Data] = [:]
     private(set) var newEntities = 0
+    private var newestRecordedAt: Int64?
 
     private let findEntity: Statement
     private let insertEntity: Statement
@@ -90,8 +92,20 @@ private final class RecordWriter {
         findEnd = try db.makeStatement(sql: "SELECT 1 FROM fact_ends WHERE from_id = ? AND relation = ? AND to_id = ? AND invalid_at = ? LIMIT 1")
     }
 
+    /// Raises the store's watermark to the newest `recorded_at` written.
+    func recordWatermark() throws {
+        guard let newestRecordedAt else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO store_watermark (id, max_recorded_at) VALUES (1, ?1)
+                ON CONFLICT (id) DO UPDATE SET max_recorded_at = max(coalesce(max_recorded_at, ?1), ?1)
+                """,
+            arguments: [newestRecordedAt])
+    }
+
     func write(_ item: IngestRecord) throws {
         let recordedAt = item.recordedAt.microseconds
+        newestRecordedAt = max(newestRecordedAt ?? recordedAt, recordedAt)
         switch item.record {
         case .state(let record):
             let entity = try entityID(record.entity)

@@ -5,19 +5,42 @@ import GRDB
 
 extension SQLiteStore {
     public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
-        try await pool.read { db in
-            let source = try String.fetchOne(db.cachedStatement(sql: "SELECT source FROM ontology WHERE id = 1"))
-            guard let handle = try Self.entity(db, ref) else {
-                return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: [])
-            }
-            let versions = try Self.propertyVersions(db, handle.id, property: property, knownAt: knownAt)
-            guard includeFacts else {
-                return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: [], ends: [])
-            }
-            let facts = try Self.facts(db, handle.id, knownAt: knownAt)
-            let ends = facts.isEmpty ? [] : try Self.ends(db, handle.id, knownAt: knownAt)
-            return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: facts, ends: ends)
+        let key = SnapshotCache.Key(ref: ref, property: property, includeFacts: includeFacts)
+        let version = try cache.currentVersion()
+        if let watermark = cache.watermark(at: version), watermark.map({ knownAt >= $0 }) ?? true,
+            let cached = cache.snapshot(key, at: version)
+        {
+            return cached
         }
+        // A short read on the calling thread: hopping to GRDB's queue and back would cost more than the queries.
+        let (snapshot, watermark) = try readOnCallingThread { db in
+            let watermark = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max_recorded_at FROM store_watermark WHERE id = 1"))
+            return (try Self.snapshot(db, ref, property: property, includeFacts: includeFacts, knownAt: knownAt), watermark)
+        }
+        let newest = watermark.map(Timestamp.init(microseconds:))
+        cache.setWatermark(newest, at: version)
+        // Seeing every row, this snapshot is the same for any later known_at: keep it.
+        if newest.map({ knownAt >= $0 }) ?? true { cache.store(snapshot, for: key, at: version) }
+        return snapshot
+    }
+
+    static func snapshot(_ db: Database, _ ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) throws -> EntitySnapshot {
+        let source = try String.fetchOne(db.cachedStatement(sql: "SELECT source FROM ontology WHERE id = 1"))
+        guard let handle = try entity(db, ref) else {
+            return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: [])
+        }
+        let versions = try propertyVersions(db, handle.id, property: property, knownAt: knownAt)
+        guard includeFacts else {
+            return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: [], ends: [])
+        }
+        let facts = try facts(db, handle.id, knownAt: knownAt)
+        let ends = facts.isEmpty ? [] : try ends(db, handle.id, knownAt: knownAt)
+        return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: facts, ends: ends)
+    }
+
+    /// Runs a short read synchronously (SQLite in WAL mode never makes a reader wait for the writer).
+    func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
     }
 
     public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {
@@ -75,15 +98,19 @@ extension SQLiteStore {
     }
 
     static func facts(_ db: Database, _ entity: EntityID, knownAt: Timestamp) throws -> [FactVersion] {
+        // Each row also carries the earliest later fact of its type from the same source and to the
+        // same target (rule 3), found through the primary key and facts_by_target in the same read.
+        let columns = """
+            f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
+            (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation AND n.valid_at > f.valid_at AND n.recorded_at <= ?2),
+            (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation AND n.valid_at > f.valid_at AND n.recorded_at <= ?2)
+            FROM facts f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
+            """
         let statement = try db.cachedStatement(
             sql: """
-                SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact
-                FROM facts f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
-                WHERE f.from_id = ?1 AND f.recorded_at <= ?2
+                SELECT \(columns) WHERE f.from_id = ?1 AND f.recorded_at <= ?2
                 UNION ALL
-                SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact
-                FROM facts f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
-                WHERE f.to_id = ?1 AND f.from_id <> ?1 AND f.recorded_at <= ?2
+                SELECT \(columns) WHERE f.to_id = ?1 AND f.from_id <> ?1 AND f.recorded_at <= ?2
                 """)
         var facts: [FactVersion] = []
         let rows = try Row.fetchCursor(statement, arguments: [entity.blob, knownAt.microseconds])
@@ -91,10 +118,13 @@ extension SQLiteStore {
             let from = EntityHandle(id: try EntityID(blob: row[1]), ref: EntityRef(type: row[2], key: row[3]))
             let to = EntityHandle(id: try EntityID(blob: row[4]), ref: EntityRef(type: row[5], key: row[6]))
             let invalidAt: Int64? = row[8]
+            let nextFrom: Int64? = row[11]
+            let nextTo: Int64? = row[12]
             facts.append(
                 FactVersion(
                     relation: row[0], from: from, to: to, validAt: Timestamp(microseconds: row[7]),
-                    invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: row[9]), fact: row[10]))
+                    invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: row[9]), fact: row[10],
+                    later: LaterFacts(fromSource: nextFrom.map(Timestamp.init(microseconds:)), toTarget: nextTo.map(Timestamp.init(microseconds:)))))
         }
         return facts
     }

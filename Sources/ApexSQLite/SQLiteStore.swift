@@ -15,6 +15,7 @@ public struct SQLiteStore: TemporalStore {
 
     public let pool: DatabasePool
     let ids: UUIDv7Generator
+    let cache: SnapshotCache
 
     /// Opens (creating if needed) the store in `directory`.
     ///
@@ -42,9 +43,16 @@ public struct SQLiteStore: TemporalStore {
         } catch {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        let store = SQLiteStore(pool: pool, ids: ids)
-        if migrate { try await store.migrator.up() }
-        return store
+        if migrate {
+            try await MigrationRunner(target: SQLiteMigrationTarget(writer: pool), migrations: SQLiteMigrations.all).up()
+        }
+        let cache: SnapshotCache
+        do {
+            cache = try SnapshotCache(path: path)
+        } catch {
+            throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        return SQLiteStore(pool: pool, ids: ids, cache: cache)
     }
 
     /// The migration runner for this store's schema.
@@ -91,7 +99,9 @@ extension EntityID {
     var blob: Data { Data(bytes) }
 
     init(blob: Data) throws {
-        guard let id = EntityID(bytes: blob) else { throw SQLiteStoreError.corruptRow(reason: "an entity id is not 16 bytes") }
+        guard let id = blob.withUnsafeBytes({ EntityID(raw: $0) }) else {
+            throw SQLiteStoreError.corruptRow(reason: "an entity id is not 16 bytes")
+        }
         self = id
     }
 }

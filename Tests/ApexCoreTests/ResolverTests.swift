@@ -18,7 +18,7 @@ import Testing
         let d2 = EntityHandle(id: EntityID(high: 2, low: 2), ref: EntityRef(type: "D", key: "2"))
         let facts = [1, 5, 9].map { FactVersion(relation: "R", from: d1, to: d2, validAt: Self.t($0), invalidAt: nil, recordedAt: Self.t(0), fact: nil) }
         let ends = [FactEnd(relation: "R", from: d1.id, to: d2.id, invalidAt: Self.t(7), recordedAt: Self.t(0))]
-        let instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: Self.t(10))
+        let instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: Self.t(10)).sorted(by: RelationResolver.order)
         #expect(instances.map(\.validAt) == [Self.t(1), Self.t(5), Self.t(9)])
         #expect(instances.map(\.endedAt) == [nil, Self.t(7), nil])
         #expect(RelationResolver.instances(facts: facts, ends: ends, knownAt: Self.t(-1)).isEmpty)

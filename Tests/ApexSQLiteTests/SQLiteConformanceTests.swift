@@ -27,3 +27,35 @@ import Testing
         #expect(after.entity.id.version == 7)
     }
 }
+
+/// The snapshot cache never answers with data older than the last commit, whichever connection made it.
+@Suite struct SnapshotCacheTests {
+    @Test func aCommitByAnotherConnectionIsSeenAtOnce() async throws {
+        let directory = try SpecFixtures.temporaryDirectory()
+        let server = MemoryService(store: try await SQLiteStore.open(directory: directory))
+        let other = MemoryService(store: try await SQLiteStore.open(directory: directory))
+        let tractor = EntityRef(type: "Tractor", key: "6520")
+        try await server.ingest(lines: [SpecFixtures.state("6520", "2025-01-10T00:00:00Z", set: #"{"status":"active"}"#)])
+        for round in 0..<20 {
+            // Read twice so that the second read is served from the cache.
+            _ = try await server.state(of: tractor)
+            let cached = try await server.state(of: tractor)
+            #expect(cached.properties.first { $0.0 == "current_miles" }?.1 == (round == 0 ? nil : String(round - 1)))
+            try await other.ingest(lines: [SpecFixtures.state("6520", "2025-01-10T00:00:00Z", set: #"{"current_miles":\#(round)}"#)], ontology: nil)
+            let fresh = try await server.state(of: tractor)
+            #expect(fresh.properties.first { $0.0 == "current_miles" }?.1 == String(round))
+        }
+    }
+
+    @Test func queriesKnownBeforeTheNewestRecordAreNotServedFromTheCache() async throws {
+        let memory = try await SQLiteConformanceTests.factory()
+        try await memory.ingest(lines: ConformanceSuite.mixedHistory)
+        let tractor = EntityRef(type: "Tractor", key: "6520")
+        let at = SpecFixtures.time("2025-03-02T00:00:00Z")
+        _ = try await memory.state(of: tractor, at: at)
+        let latest = try await memory.state(of: tractor, at: at)
+        let earlier = try await memory.state(of: tractor, at: at, knownAt: SpecFixtures.time("2025-03-02T00:00:00Z"))
+        #expect(latest.properties.first { $0.0 == "current_miles" }?.1 == "440120")
+        #expect(earlier.properties.first { $0.0 == "current_miles" }?.1 == "441200")
+    }
+}

@@ -14,12 +14,26 @@ public struct EntityID: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// The id whose 16 bytes (big-endian) are `bytes`; nil unless there are exactly 16.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for (index, byte) in bytes.enumerated() {
-            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        let loaded = bytes.withContiguousStorageIfAvailable { buffer in EntityID(raw: UnsafeRawBufferPointer(buffer)) }
+        if let loaded {
+            guard let loaded else { return nil }
+            self = loaded
+            return
         }
-        self.init(high: high, low: low)
+        self.init(raw: UnsafeRawBufferPointer(start: nil, count: 0), fallback: Array(bytes))
+    }
+
+    /// The id whose 16 bytes (big-endian) start `raw`; nil unless there are exactly 16.
+    public init?(raw: UnsafeRawBufferPointer) {
+        guard raw.count == 16 else { return nil }
+        self.init(
+            high: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            low: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+    }
+
+    private init?(raw: UnsafeRawBufferPointer, fallback: [UInt8]) {
+        guard let id = fallback.withUnsafeBytes({ EntityID(raw: $0) }) else { return nil }
+        self = id
     }
 
     /// Parses the 36-character hex form (either case); nil if malformed.
@@ -59,13 +73,23 @@ public struct EntityID: Sendable, Hashable, Comparable, CustomStringConvertible 
     public var unixMilliseconds: UInt64 { high >> 16 }
 
     public var description: String {
-        let hex = bytes.map { byte in
-            let digits = String(byte, radix: 16)
-            return byte < 16 ? "0" + digits : digits
-        }.joined()
-        let characters = Array(hex)
-        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
-            + String(characters[16..<20]) + "-" + String(characters[20..<32])
+        let digits: StaticString = "0123456789abcdef"
+        let high = self.high
+        let low = self.low
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var index = 0
+            for nibble in 0..<32 {
+                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                    buffer[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                let word = nibble < 16 ? high : low
+                let shift = UInt64(60 - 4 * (nibble % 16))
+                buffer[index] = digits.utf8Start[Int((word >> shift) & 0xF)]
+                index += 1
+            }
+            return index
+        }
     }
 
     public static func < (lhs: EntityID, rhs: EntityID) -> Bool {

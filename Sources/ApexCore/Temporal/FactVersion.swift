@@ -11,9 +11,12 @@ public struct FactVersion: Sendable, Equatable {
     public var invalidAt: Timestamp?
     public var recordedAt: Timestamp
     public var fact: String?
+    /// What could supersede this instance, when the store looked it up with the version (see ``LaterFacts``).
+    public var later: LaterFacts?
 
     public init(
-        relation: String, from: EntityHandle, to: EntityHandle, validAt: Timestamp, invalidAt: Timestamp?, recordedAt: Timestamp, fact: String?
+        relation: String, from: EntityHandle, to: EntityHandle, validAt: Timestamp, invalidAt: Timestamp?, recordedAt: Timestamp, fact: String?,
+        later: LaterFacts? = nil
     ) {
         self.relation = relation
         self.from = from
@@ -22,6 +25,7 @@ public struct FactVersion: Sendable, Equatable {
         self.invalidAt = invalidAt
         self.recordedAt = recordedAt
         self.fact = fact
+        self.later = later
     }
 
     /// Whether this version of an instance wins over another version of the same instance.
@@ -41,6 +45,31 @@ public struct FactVersion: Sendable, Equatable {
         case (_?, nil): return true
         default: return false
         }
+    }
+}
+
+/// The earliest later facts of the same type on each side of an instance, as known at the query's `knownAt`.
+///
+/// Under a bounded cardinality these supersede the instance (spec section 3,
+/// rule 3). A store that can find them in the same read as the facts returns
+/// them, which saves the engine a lookup per relation.
+public struct LaterFacts: Sendable, Equatable {
+    /// The smallest `valid_at` after the instance's among facts of its type from the same source.
+    public var fromSource: Timestamp?
+    /// The smallest `valid_at` after the instance's among facts of its type to the same target.
+    public var toTarget: Timestamp?
+
+    public init(fromSource: Timestamp?, toTarget: Timestamp?) {
+        self.fromSource = fromSource
+        self.toTarget = toTarget
+    }
+
+    /// When these supersede an instance of a relation with `cardinality`; nil if never.
+    public func supersession(under cardinality: Cardinality) -> Timestamp? {
+        var earliest: Timestamp?
+        if cardinality.supersedesBySource, let fromSource { earliest = fromSource }
+        if cardinality.supersedesByTarget, let toTarget { earliest = min(earliest ?? toTarget, toTarget) }
+        return earliest
     }
 }
 

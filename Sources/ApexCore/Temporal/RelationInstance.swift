@@ -15,11 +15,14 @@ public struct RelationInstance: Sendable, Equatable {
     public var supersededAt: Timestamp?
     public var fact: String?
     public var recordedAt: Timestamp
+    /// The later facts that may supersede it, when the store returned them with the facts.
+    public var later: LaterFacts?
 
     public init(
         relation: String, from: EntityHandle, to: EntityHandle, validAt: Timestamp, invalidAt: Timestamp?, endedAt: Timestamp?,
-        supersededAt: Timestamp?, fact: String?, recordedAt: Timestamp
+        supersededAt: Timestamp?, fact: String?, recordedAt: Timestamp, later: LaterFacts? = nil
     ) {
+        self.later = later
         self.relation = relation
         self.from = from
         self.to = to

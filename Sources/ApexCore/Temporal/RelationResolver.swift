@@ -19,7 +19,7 @@ public enum RelationResolver {
     ///   - facts: every stored fact version between the entity pairs of interest (others are ignored by `end` matching,
     ///     so pass all versions for each pair).
     ///   - ends: the `end` records between the same pairs.
-    /// - Returns: instances ordered by `validAt`, relation, and the ends' keys; `supersededAt` is left nil.
+    /// - Returns: the instances, in no particular order (sort what you keep with ``order(_:_:)``); `supersededAt` is left nil.
     public static func instances(facts: [FactVersion], ends: [FactEnd], knownAt: Timestamp) -> [RelationInstance] {
         var latest: [InstanceKey: FactVersion] = [:]
         for version in facts where version.recordedAt <= knownAt {
@@ -43,13 +43,16 @@ public enum RelationResolver {
         return latest.map { key, version in
             RelationInstance(
                 relation: version.relation, from: version.from, to: version.to, validAt: version.validAt, invalidAt: version.invalidAt,
-                endedAt: endedAt[key], supersededAt: nil, fact: version.fact, recordedAt: version.recordedAt)
-        }.sorted(by: order)
+                endedAt: endedAt[key], supersededAt: nil, fact: version.fact, recordedAt: version.recordedAt, later: version.later)
+        }
     }
 
     /// A stable order for answers: by valid time, then relation type, then the ends' natural keys.
     public static func order(_ lhs: RelationInstance, _ rhs: RelationInstance) -> Bool {
-        (lhs.validAt, lhs.relation, lhs.from.ref, lhs.to.ref) < (rhs.validAt, rhs.relation, rhs.from.ref, rhs.to.ref)
+        if lhs.validAt != rhs.validAt { return lhs.validAt < rhs.validAt }
+        if lhs.relation != rhs.relation { return lhs.relation < rhs.relation }
+        if lhs.from.ref != rhs.from.ref { return lhs.from.ref < rhs.from.ref }
+        return lhs.to.ref < rhs.to.ref
     }
 
     /// The earliest `valid_at` among visible records naming the entity, or nil if none is visible.

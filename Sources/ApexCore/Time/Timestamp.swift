@@ -36,11 +36,39 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let date = CivilDate(daysSinceEpoch: days)
         let seconds = remainder / 1_000_000
         let fraction = remainder % 1_000_000
-        var text = date.iso8601 + "T" + Self.pad(seconds / 3600, 2) + ":" + Self.pad(seconds / 60 % 60, 2) + ":" + Self.pad(seconds % 60, 2)
-        if fraction != 0 {
-            text += fraction % 1000 == 0 ? "." + Self.pad(fraction / 1000, 3) : "." + Self.pad(fraction, 6)
+        let fractionDigits = fraction == 0 ? 0 : (fraction % 1000 == 0 ? 3 : 6)
+        return String(unsafeUninitializedCapacity: 27) { buffer in
+            var index = 0
+            func put(_ value: Int64, _ width: Int) {
+                var value = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                index += width
+            }
+            func put(_ character: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: character)
+                index += 1
+            }
+            put(date.year, 4)
+            put("-")
+            put(date.month, 2)
+            put("-")
+            put(date.day, 2)
+            put("T")
+            put(seconds / 3600, 2)
+            put(":")
+            put(seconds / 60 % 60, 2)
+            put(":")
+            put(seconds % 60, 2)
+            if fractionDigits > 0 {
+                put(".")
+                put(fractionDigits == 3 ? fraction / 1000 : fraction, fractionDigits)
+            }
+            put("Z")
+            return index
         }
-        return text + "Z"
     }
 
     static func pad(_ value: Int64, _ width: Int) -> String {

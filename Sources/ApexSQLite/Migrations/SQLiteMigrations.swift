@@ -8,5 +8,6 @@ public import ApexMigrations
 public enum SQLiteMigrations {
     public static let all: [Migration] = [
         v0001TemporalRecords,
+        v0002StoreWatermark,
     ]
 }
