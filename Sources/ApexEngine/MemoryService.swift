@@ -96,7 +96,7 @@ public struct MemoryService: Sendable {
         var properties = order.compactMap { name in values[name].map { (name, $0) } }
         properties += values.filter { !order.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         var relations: [RelationInstance] = []
-        let candidates = RelationResolver.instances(facts: snapshot.facts, ends: snapshot.ends, knownAt: knownAt).filter { $0.isOpen(at: at) }
+        let candidates = snapshot.relationInstances(knownAt: knownAt).filter { $0.isOpen(at: at) }
         for var candidate in candidates {
             candidate.supersededAt = try await supersession(of: candidate, ontology: ontology, knownAt: knownAt)
             if candidate.isValid(at: at) { relations.append(candidate) }
@@ -140,7 +140,7 @@ public struct MemoryService: Sendable {
         let names = declared.filter(present.contains) + present.subtracting(declared).sorted()
         let properties = names.map { ($0, PropertyResolver.timeline(snapshot.versions, property: $0, knownAt: knownAt)) }
         var relations: [RelationInstance] = []
-        for var instance in RelationResolver.instances(facts: snapshot.facts, ends: snapshot.ends, knownAt: knownAt) {
+        for var instance in snapshot.relationInstances(knownAt: knownAt) {
             instance.supersededAt = try await supersession(of: instance, ontology: ontology, knownAt: knownAt)
             relations.append(instance)
         }

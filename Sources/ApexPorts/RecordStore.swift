@@ -1,4 +1,5 @@
 public import ApexCore
+import Synchronization
 
 /// Where entities, their property history and the ontology live (DESIGN.md, "Who owns which data").
 ///
@@ -90,12 +91,41 @@ public struct EntitySnapshot: Sendable {
     public var facts: [FactVersion]
     /// End records it takes part in (empty unless asked for, or when it has no facts).
     public var ends: [FactEnd]
+    /// True when the snapshot holds every stored row (its `knownAt` is at or after the newest `recorded_at`),
+    /// so that what is derived from it holds for any later `knownAt`: the store may hand it out again.
+    public var seesEveryRow: Bool
+    /// Derived results kept with a snapshot that sees every row, computed once.
+    public let derived = SnapshotDerivations()
 
-    public init(ontologySource: String?, entity: EntityHandle?, versions: [PropertyVersion], facts: [FactVersion], ends: [FactEnd]) {
+    public init(
+        ontologySource: String?, entity: EntityHandle?, versions: [PropertyVersion], facts: [FactVersion], ends: [FactEnd],
+        seesEveryRow: Bool = false
+    ) {
         self.ontologySource = ontologySource
         self.entity = entity
         self.versions = versions
         self.facts = facts
         self.ends = ends
+        self.seesEveryRow = seesEveryRow
+    }
+
+    /// The relation instances of the snapshot (``RelationResolver/instances(facts:ends:knownAt:)``), computed once when it sees every row.
+    public func relationInstances(knownAt: Timestamp) -> [RelationInstance] {
+        guard seesEveryRow else { return RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt) }
+        return derived.instances { RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt) }
+    }
+}
+
+/// A once-computed cache of what the engine derives from a snapshot that is handed out many times.
+public final class SnapshotDerivations: Sendable {
+    private let relationInstances = Mutex<[RelationInstance]?>(nil)
+
+    public init() {}
+
+    func instances(_ compute: () -> [RelationInstance]) -> [RelationInstance] {
+        if let done = relationInstances.withLock({ $0 }) { return done }
+        let computed = compute()
+        relationInstances.withLock { $0 = computed }
+        return computed
     }
 }

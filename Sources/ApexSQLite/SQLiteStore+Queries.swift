@@ -13,14 +13,17 @@ extension SQLiteStore {
             return cached
         }
         // A short read on the calling thread: hopping to GRDB's queue and back would cost more than the queries.
-        let (snapshot, watermark) = try readOnCallingThread { db in
+        var (snapshot, watermark) = try readOnCallingThread { db in
             let watermark = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max_recorded_at FROM store_watermark WHERE id = 1"))
             return (try Self.snapshot(db, ref, property: property, includeFacts: includeFacts, knownAt: knownAt), watermark)
         }
         let newest = watermark.map(Timestamp.init(microseconds:))
         cache.setWatermark(newest, at: version)
         // Seeing every row, this snapshot is the same for any later known_at: keep it.
-        if newest.map({ knownAt >= $0 }) ?? true { cache.store(snapshot, for: key, at: version) }
+        if newest.map({ knownAt >= $0 }) ?? true {
+            snapshot.seesEveryRow = true
+            cache.store(snapshot, for: key, at: version)
+        }
         return snapshot
     }
 

@@ -1,5 +1,8 @@
 import ApexCore
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// Runs the built `apex` binary the way a user does and checks stdout, stderr and exit status.
@@ -171,5 +174,35 @@ import Testing
         let missing = try Self.apex(["timeline", "Tractor/6520"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("--property"))
+    }
+}
+
+/// `apex serve` as a process: it listens on the port it prints and stops cleanly on SIGTERM.
+@Suite struct ServeProcessTests {
+    @Test func servesAndShutsDownGracefullyOnSIGTERM() async throws {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["serve", "--port", "0", "--data", CLITests.temporaryDirectory(), "--example", "--log-level", "warning"]
+        process.currentDirectoryURL = CLITests.root
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = ""
+        while !line.contains("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(line.hasPrefix("apex listening on http://127.0.0.1:"))
+        let port = line.split(separator: ":").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let url = try #require(URL(string: "http://127.0.0.1:\(port)/health"))
+        let (body, response) = try await URLSession.shared.data(from: url)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(try JSONParser.parse(Array(body))["status"] == "ok")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
     }
 }
