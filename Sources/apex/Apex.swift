@@ -9,7 +9,6 @@ import Glibc
 #endif
 
 /// The `apex` command: a temporal knowledge memory on the command line.
-@main
 struct Apex: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apex",
@@ -25,7 +24,7 @@ struct Apex: AsyncParsableCommand {
     )
 
     /// Runs the command; every failure becomes one sentence on stderr and exit status 1.
-    static func main() async {
+    static func runMain() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
