@@ -9,7 +9,8 @@ import Synchronization
 /// reused until the database changes. Changes are detected with SQLite's
 /// `PRAGMA data_version` on a connection of its own, which moves whenever any
 /// connection, in this process or another, commits: a hit is never stale.
-/// The cache holds at most `capacity` snapshots and starts afresh when full.
+/// The cache holds at most `capacity` stored rows (versions, facts and ends of
+/// its snapshots together, a few tens of megabytes) and starts afresh when full.
 final class SnapshotCache: Sendable {
     struct Key: Hashable {
         let ref: EntityRef
@@ -22,13 +23,14 @@ final class SnapshotCache: Sendable {
         var watermark: Timestamp?
         var watermarkKnown = false
         var snapshots: [Key: EntitySnapshot] = [:]
+        var rows = 0
     }
 
     private let watcher: DatabaseQueue
     private let state = Mutex(State())
     private let capacity: Int
 
-    init(path: String, capacity: Int = 20_000) throws {
+    init(path: String, capacity: Int = 250_000) throws {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(30)
@@ -47,6 +49,7 @@ final class SnapshotCache: Sendable {
                 state.watermarkKnown = false
                 state.watermark = nil
                 state.snapshots.removeAll(keepingCapacity: true)
+                state.rows = 0
             }
         }
         return version
@@ -75,8 +78,12 @@ final class SnapshotCache: Sendable {
     func store(_ snapshot: EntitySnapshot, for key: Key, at version: Int64) {
         state.withLock { state in
             guard state.dataVersion == version else { return }
-            if state.snapshots.count >= capacity { state.snapshots.removeAll(keepingCapacity: true) }
-            state.snapshots[key] = snapshot
+            let rows = 1 + snapshot.versions.count + snapshot.facts.count + snapshot.ends.count
+            if state.rows + rows > capacity {
+                state.snapshots.removeAll(keepingCapacity: true)
+                state.rows = 0
+            }
+            if state.snapshots.updateValue(snapshot, forKey: key) == nil { state.rows += rows }
         }
     }
 }
