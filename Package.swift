@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ApexEngine", targets: ["ApexEngine"]),
         .library(name: "ApexTesting", targets: ["ApexTesting"]),
         .library(name: "ApexHTTP", targets: ["ApexHTTP"]),
+        .library(name: "ApexVector", targets: ["ApexVector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -58,6 +59,8 @@ let package = Package(
         .target(name: "ApexEngine", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
         // Fixtures and the conformance suite every adapter runs.
         .target(name: "ApexTesting", dependencies: ["ApexCore", "ApexPorts", "ApexEngine"], swiftSettings: strict),
+        // The in-process vector index (HNSW, int8 quantization). No I/O.
+        .target(name: "ApexVector", swiftSettings: strict),
         // The HTTP API (Hummingbird 2): routes, errors, metrics, the OpenAPI document.
         .target(
             name: "ApexHTTP",
@@ -74,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "apex",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexMigrations", "ApexHTTP",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexMigrations", "ApexHTTP", "ApexVector",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,6 +112,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "ApexVectorTests", dependencies: ["ApexVector"], swiftSettings: strict),
         .testTarget(name: "apexTests", dependencies: ["ApexCore", "apex"], swiftSettings: strict),
     ]
 )

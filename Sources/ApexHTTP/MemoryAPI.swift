@@ -64,7 +64,8 @@ public struct MemoryAPI: Sendable {
         let type = try requireContentType(
             request, allowed: ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/json"], what: "records")
         let body = try await collect(request)
-        let summary = try await memory.ingest(body: body, format: type == "application/json" ? .jsonArray : .jsonLines)
+        let isArray = type.map { $0 == "application/json" } ?? (body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "["))
+        let summary = try await memory.ingest(body: body, format: isArray ? .jsonArray : .jsonLines)
         IngestMetrics.record(records: summary.accepted)
         return Response.json(["accepted": .integer(Int64(summary.accepted)), "new_entities": .integer(Int64(summary.newEntities))])
     }
@@ -129,10 +130,13 @@ public struct MemoryAPI: Sendable {
         return Array(buffer.readableBytesView)
     }
 
-    /// The media type of the body, if it is one of `allowed` (415 otherwise).
+    /// The media type of the body, if it is one of `allowed` (415 otherwise); nil when the request names none.
+    ///
+    /// A body without a `Content-Type` is accepted and read by its first character (a client that
+    /// sends none is not saying anything wrong); a type that is not one of `allowed` is refused.
     @discardableResult
-    func requireContentType(_ request: Request, allowed: [String], what: String) throws -> String {
-        let header = request.headers[.contentType] ?? ""
+    func requireContentType(_ request: Request, allowed: [String], what: String) throws -> String? {
+        guard let header = request.headers[.contentType], !header.isEmpty else { return nil }
         let mediaType = header.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard allowed.contains(mediaType) else {
             throw APIError(

@@ -2,6 +2,7 @@ import ApexCore
 import ApexEngine
 import ApexMigrations
 import ApexSQLite
+import ApexVector
 import ArgumentParser
 import GRDB
 #if canImport(Glibc)
@@ -55,6 +56,7 @@ func domainMessage(_ error: any Error) -> String? {
     case let error as OntologyError: error.description
     case let error as ApexCore.RecordError: error.description
     case let error as DatabaseError: "the store failed: \(error.message ?? error.description)"
+    case let error as VectorIndexError: error.description
     default: nil
     }
 }

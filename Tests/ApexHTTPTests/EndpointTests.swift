@@ -115,6 +115,10 @@ import Testing
             let array = "[" + [SpecFixtures.state("6521", "2025-01-10T00:00:00Z", set: #"{"status":"retired"}"#)].joined(separator: ",") + "]"
             let postedArray = try await client.call(.post, "/api/v1/records", body: array, contentType: "application/json")
             #expect(postedArray.json?["accepted"] == 1)
+            let untyped = try await client.call(.post, "/api/v1/records", body: " " + array)
+            #expect(untyped.json?["accepted"] == 1)
+            let untypedLines = try await client.call(.post, "/api/v1/records", body: lines[0])
+            #expect(untypedLines.json?["accepted"] == 1)
             let state = try await client.call(.get, "/api/v1/entities/Tractor/6520/state?at=2025-03-01")
             #expect(state.json?["relations"]?.stringValue == nil)
             guard case .array(let relations)? = state.json?["relations"] else { Issue.record("no relations"); return }

@@ -69,8 +69,11 @@ import Testing
             let form = try await client.call(.put, "/api/v1/ontology", body: "name=x", contentType: "application/x-www-form-urlencoded")
             #expect(form.status == .unsupportedMediaType)
             #expect(form.errorCode == "unsupported_media_type")
-            let none = try await client.call(.post, "/api/v1/records", body: "{}")
-            #expect(none.status == .unsupportedMediaType)
+            let xml = try await client.call(.post, "/api/v1/records", body: "<records/>", contentType: "application/xml")
+            #expect(xml.status == .unsupportedMediaType)
+            // No content type at all: the body is read as what it looks like (here, not YAML an ontology can be).
+            let none = try await client.call(.put, "/api/v1/ontology", body: "name: x")
+            #expect(none.status == .badRequest)
             let big = try await client.call(.put, "/api/v1/ontology", body: String(repeating: "#", count: 4096), contentType: "application/yaml")
             #expect(big.status == .contentTooLarge)
             #expect(big.errorCode == "body_too_large")

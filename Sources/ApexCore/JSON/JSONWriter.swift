@@ -24,11 +24,6 @@ public enum JSONWriter {
         return output
     }
 
-    /// Appends the compact JSON text of `value` to `output`.
-    public static func write(_ value: JSONValue, to output: inout String) {
-        output += string(value)
-    }
-
     /// Appends the compact JSON text of `value` to `output`, as UTF-8.
     public static func write(_ value: JSONValue, to output: inout [UInt8]) {
         switch value {

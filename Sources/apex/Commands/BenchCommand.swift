@@ -1,4 +1,5 @@
 import ApexCore
+import ApexVector
 import ArgumentParser
 import Foundation
 
@@ -7,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ingest and query speed (use a release build: swift build -c release).",
-        subcommands: [Temporal.self]
+        subcommands: [Temporal.self, Vector.self]
     )
 
     /// `apex bench temporal`: ingest rate and state/timeline latency percentiles on generated fleet data.
@@ -57,6 +58,61 @@ struct BenchCommand: AsyncParsableCommand {
             } else {
                 Console.answer(figures)
             }
+        }
+    }
+
+    /// `apex bench vector`: the in-process HNSW index against exact search.
+    struct Vector: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build an HNSW index over generated vectors; report build time, memory, and QPS and recall@10 per ef_search.",
+            discussion: """
+                Vectors are clustered like embeddings (n/1000 Gaussian centres plus noise), compared by cosine. Recall is measured \
+                against exact search over the same vectors; queries run on one thread. With --int8 the index keeps int8 codes \
+                only and re-scores its best ef_search candidates with the float vectors.
+                """
+        )
+
+        @Option(name: .long, help: "Vectors to index.")
+        var n = 100_000
+
+        @Option(name: .long, help: "Dimensions.")
+        var dim = 384
+
+        @Option(name: .long, help: "Queries per ef_search value.")
+        var queries = 1_000
+
+        @Option(name: .long, help: "Links per node (layer 0 keeps twice as many).")
+        var m = 16
+
+        @Option(name: .customLong("ef-construction"), help: "Candidates kept while building.")
+        var efConstruction = 64
+
+        @Option(name: .customLong("ef-search"), parsing: .upToNextOption, help: "ef_search values to measure.")
+        var efSearch: [Int] = [16, 32, 64, 128]
+
+        @Flag(name: .long, help: "Quantize the index to int8 codes (with float re-scoring).")
+        var int8 = false
+
+        @Option(name: .long, help: "Seed of the generated data.")
+        var seed: UInt64 = 42
+
+        @Flag(name: .long, help: "Print the figures as one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard n > 10, dim > 0, queries > 0, m > 1, efConstruction > 0, efSearch.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--n must exceed 10 and every other figure must be positive")
+            }
+        }
+
+        func run() throws {
+            let quiet = json
+            let benchmark = VectorBenchmark(
+                count: n, dimension: dim, queries: queries, quantized: int8,
+                parameters: HNSWParameters(m: m, efConstruction: efConstruction), efValues: efSearch, seed: seed,
+                log: { message in if !quiet { Console.error("bench: " + message) } })
+            let figures = try benchmark.run()
+            if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
         }
     }
 }

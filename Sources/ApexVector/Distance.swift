@@ -1,0 +1,88 @@
+/// The inner loops: dot products and squared distances over contiguous floats or int8 codes, 16 lanes at a time.
+enum Distance {
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var sum = SIMD16<Float>(repeating: 0)
+        var index = 0
+        let rawA = UnsafeRawPointer(a)
+        let rawB = UnsafeRawPointer(b)
+        while index + 16 <= count {
+            let x = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
+            let y = rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
+            sum += x * y
+            index += 16
+        }
+        var total = sum.sum()
+        while index < count {
+            total += a[index] * b[index]
+            index += 1
+        }
+        return total
+    }
+
+    @inline(__always)
+    static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var sum = SIMD16<Float>(repeating: 0)
+        var index = 0
+        let rawA = UnsafeRawPointer(a)
+        let rawB = UnsafeRawPointer(b)
+        while index + 16 <= count {
+            let difference =
+                rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
+                - rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
+            sum += difference * difference
+            index += 16
+        }
+        var total = sum.sum()
+        while index < count {
+            let difference = a[index] - b[index]
+            total += difference * difference
+            index += 1
+        }
+        return total
+    }
+
+    /// Σ aᵢbᵢ over int8 codes, accumulated in 32-bit integers.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ count: Int) -> Int32 {
+        var sum = SIMD16<Int32>(repeating: 0)
+        var index = 0
+        let rawA = UnsafeRawPointer(a)
+        let rawB = UnsafeRawPointer(b)
+        while index + 16 <= count {
+            let x = SIMD16<Int16>(truncatingIfNeeded: rawA.loadUnaligned(fromByteOffset: index, as: SIMD16<Int8>.self))
+            let y = SIMD16<Int16>(truncatingIfNeeded: rawB.loadUnaligned(fromByteOffset: index, as: SIMD16<Int8>.self))
+            sum &+= SIMD16<Int32>(truncatingIfNeeded: x &* y)
+            index += 16
+        }
+        var total = sum.wrappedSum()
+        while index < count {
+            total &+= Int32(a[index]) &* Int32(b[index])
+            index += 1
+        }
+        return total
+    }
+
+    /// Σ (aᵢ − bᵢ)² over int8 codes.
+    @inline(__always)
+    static func squaredL2(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ count: Int) -> Int32 {
+        var sum = SIMD16<Int32>(repeating: 0)
+        var index = 0
+        let rawA = UnsafeRawPointer(a)
+        let rawB = UnsafeRawPointer(b)
+        while index + 16 <= count {
+            let difference =
+                SIMD16<Int32>(truncatingIfNeeded: rawA.loadUnaligned(fromByteOffset: index, as: SIMD16<Int8>.self))
+                &- SIMD16<Int32>(truncatingIfNeeded: rawB.loadUnaligned(fromByteOffset: index, as: SIMD16<Int8>.self))
+            sum &+= difference &* difference
+            index += 16
+        }
+        var total = sum.wrappedSum()
+        while index < count {
+            let difference = Int32(a[index]) - Int32(b[index])
+            total &+= difference &* difference
+            index += 1
+        }
+        return total
+    }
+}

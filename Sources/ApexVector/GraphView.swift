@@ -1,0 +1,72 @@
+/// Raw pointers into an index's arrays for the length of one operation, so that the hot loops touch memory directly.
+struct GraphView {
+    let vectors: UnsafeBufferPointer<Float>
+    let codes: UnsafeBufferPointer<Int8>
+    let links0: UnsafeBufferPointer<UInt32>
+    let counts0: UnsafeBufferPointer<UInt8>
+    let deleted: UnsafeBufferPointer<Bool>
+    let upperLinks: [[[UInt32]]]
+    let dimension: Int
+    let m0: Int
+    let metric: VectorMetric
+    let codeScale: Float
+
+    @inline(__always)
+    func layer0(_ node: UInt32) -> UnsafeBufferPointer<UInt32> {
+        let start = Int(node) * m0
+        return UnsafeBufferPointer(rebasing: links0[start..<(start + Int(counts0[Int(node)]))])
+    }
+
+    @inline(__always)
+    func vector(_ node: UInt32) -> UnsafePointer<Float> {
+        // The caller holds a float index (vectors is not empty), so the base address exists.
+        vectors.baseAddress.unsafelyUnwrapped + Int(node) * dimension
+    }
+
+    @inline(__always)
+    func code(_ node: UInt32) -> UnsafePointer<Int8> {
+        codes.baseAddress.unsafelyUnwrapped + Int(node) * dimension
+    }
+
+    @inline(__always)
+    func floatDistance(_ query: UnsafePointer<Float>, _ node: UInt32) -> Float {
+        let other = vector(node)
+        switch metric {
+        case .cosine: return 1 - Distance.dot(query, other, dimension)
+        case .dot: return -Distance.dot(query, other, dimension)
+        case .l2: return Distance.squaredL2(query, other, dimension)
+        }
+    }
+
+    @inline(__always)
+    func codedDistance(_ query: UnsafePointer<Int8>, _ node: UInt32) -> Float {
+        let other = code(node)
+        let squaredScale = codeScale * codeScale
+        switch metric {
+        case .cosine: return 1 - Float(Distance.dot(query, other, dimension)) * squaredScale
+        case .dot: return -Float(Distance.dot(query, other, dimension)) * squaredScale
+        case .l2: return Float(Distance.squaredL2(query, other, dimension)) * squaredScale
+        }
+    }
+}
+
+/// Measures distances from one query to nodes; specialised per representation so that the search loop inlines it.
+protocol NodeDistance {
+    func callAsFunction(_ node: UInt32) -> Float
+}
+
+struct FloatQueryDistance: NodeDistance {
+    let view: GraphView
+    let query: UnsafePointer<Float>
+
+    @inline(__always)
+    func callAsFunction(_ node: UInt32) -> Float { view.floatDistance(query, node) }
+}
+
+struct CodedQueryDistance: NodeDistance {
+    let view: GraphView
+    let query: UnsafePointer<Int8>
+
+    @inline(__always)
+    func callAsFunction(_ node: UInt32) -> Float { view.codedDistance(query, node) }
+}

@@ -1,0 +1,429 @@
+import Foundation
+
+/// An in-process HNSW index (Malkov & Yashunin, 2016) written for ApexMemory's embedded vector store.
+///
+/// Vectors are kept contiguously (float32, or int8 codes after ``quantize()``);
+/// layer 0 links live in one flat array of `2m` slots per node, upper layers in
+/// small per-node lists. Searching never mutates the index, so any number of
+/// searches may run at once, each with its own ``HNSWSearchScratch``.
+public struct HNSWIndex: Sendable {
+    public let dimension: Int
+    public let metric: VectorMetric
+    public let parameters: HNSWParameters
+
+    /// External ids, by node.
+    private(set) var ids: [Int] = []
+    /// Float vectors, `dimension` per node (normalised for cosine); emptied by `quantize()`.
+    private(set) var vectors: [Float] = []
+    /// Int8 codes after `quantize()`, `dimension` per node.
+    private(set) var codes: [Int8] = []
+    /// The float value of one code step.
+    private(set) var codeScale: Float = 0
+    private var levels: [UInt8] = []
+    private var links0: [UInt32] = []
+    private var counts0: [UInt8] = []
+    private var upperLinks: [[[UInt32]]] = []
+    private var deleted: [Bool] = []
+    private var nodeByID: [Int: UInt32] = [:]
+    private var entry: Int = -1
+    private var maxLevel = 0
+    private var random: UInt64
+
+    private var m0: Int { parameters.m * 2 }
+
+    public init(dimension: Int, metric: VectorMetric = .cosine, parameters: HNSWParameters = HNSWParameters()) {
+        self.dimension = dimension
+        self.metric = metric
+        self.parameters = parameters
+        self.random = parameters.seed
+    }
+
+    /// Live (not deleted) vectors.
+    public var count: Int { ids.count - deleted.lazy.filter { $0 }.count }
+    /// Whether searches run on int8 codes.
+    public var isQuantized: Bool { !codes.isEmpty }
+
+    /// Bytes held by vectors or codes and links: what the index costs in memory.
+    public var memoryBytes: Int {
+        vectors.count * 4 + codes.count + links0.count * 4 + counts0.count + levels.count + ids.count * 8
+            + upperLinks.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count * 4 } }
+    }
+
+    // MARK: Adding and deleting
+
+    /// Adds `vector` under `id` (an id added before is replaced: deleted, then added again).
+    public mutating func add(id: Int, vector: [Float]) throws(VectorIndexError) {
+        guard vector.count == dimension else { throw .wrongDimension(expected: dimension, got: vector.count) }
+        guard !isQuantized else { throw .quantized }
+        guard vector.allSatisfy(\.isFinite) else { throw .notFinite }
+        if nodeByID[id] != nil { delete(id: id) }
+        var stored = vector
+        if metric == .cosine {
+            let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 0 else { throw .zeroVector }
+            for index in stored.indices { stored[index] /= norm }
+        }
+        let node = UInt32(ids.count)
+        let level = randomLevel()
+        ids.append(id)
+        vectors.append(contentsOf: stored)
+        levels.append(UInt8(level))
+        links0.append(contentsOf: repeatElement(0, count: m0))
+        counts0.append(0)
+        upperLinks.append(Array(repeating: [], count: level))
+        deleted.append(false)
+        nodeByID[id] = node
+        guard entry >= 0 else {
+            entry = Int(node)
+            maxLevel = level
+            return
+        }
+        var scratch = HNSWSearchScratch()
+        var current = UInt32(entry)
+        let top = maxLevel
+        for layer in stride(from: min(level, top), through: 0, by: -1) {
+            let start = current
+            let found = withView { view -> [(Float, UInt32)] in
+                let measure = FloatQueryDistance(view: view, query: view.vector(node))
+                var entryNode = start
+                var entryDistance = measure(entryNode)
+                if layer == min(level, top), top > level {
+                    for upper in stride(from: top, to: level, by: -1) {
+                        (entryNode, entryDistance) = Self.greedy(view, from: entryNode, distance: entryDistance, layer: upper, measure)
+                    }
+                }
+                return Self.searchLayer(
+                    view, entries: [(entryDistance, entryNode)], ef: parameters.efConstruction, layer: layer, scratch: &scratch, filter: nil,
+                    skipDeleted: false, measure)
+            }
+            let limit = layer == 0 ? m0 : parameters.m
+            let chosen = withView { Self.selectNeighbors($0, found, limit: parameters.m) }
+            setLinks(node, layer: layer, to: chosen.map(\.1))
+            for (_, neighbor) in chosen { link(neighbor, to: node, layer: layer, limit: limit) }
+            if let nearest = found.first { current = nearest.1 }
+        }
+        if level > maxLevel {
+            maxLevel = level
+            entry = Int(node)
+        }
+    }
+
+    /// Removes `id` from results (its node stays in the graph as a waypoint until a rebuild).
+    @discardableResult
+    public mutating func delete(id: Int) -> Bool {
+        guard let node = nodeByID.removeValue(forKey: id) else { return false }
+        deleted[Int(node)] = true
+        return true
+    }
+
+    /// Replaces float vectors with int8 codes (one global scale); searches then re-score with `rescore` when given.
+    public mutating func quantize() {
+        guard !isQuantized, !vectors.isEmpty else { return }
+        let maximum = vectors.reduce(Float(0)) { max($0, abs($1)) }
+        codeScale = maximum > 0 ? maximum / 127 : 1
+        codes = vectors.map { Int8(max(-127, min(127, ($0 / codeScale).rounded()))) }
+        vectors = []
+    }
+
+    // MARK: Searching
+
+    /// The `k` nearest live vectors to `query`, nearest first.
+    ///
+    /// - Parameters:
+    ///   - ef: candidates kept (default `parameters.efSearch`; at least `k`).
+    ///   - filter: only ids it accepts are returned; the graph is still walked through the others.
+    ///   - rescore: for a quantized index, the float vector of an id: the best `ef` candidates are re-ranked with it.
+    public func search(
+        _ query: [Float], k: Int, ef: Int? = nil, filter: ((Int) -> Bool)? = nil, rescore: ((Int) -> [Float]?)? = nil,
+        scratch: inout HNSWSearchScratch
+    ) throws(VectorIndexError) -> [VectorMatch] {
+        guard query.count == dimension else { throw .wrongDimension(expected: dimension, got: query.count) }
+        guard entry >= 0, k > 0 else { return [] }
+        var prepared = query
+        if metric == .cosine {
+            let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 0 else { throw .zeroVector }
+            for index in prepared.indices { prepared[index] /= norm }
+        }
+        let codedQuery = isQuantized ? prepared.map { Int8(max(-127, min(127, ($0 / codeScale).rounded()))) } : []
+        let width = max(ef ?? parameters.efSearch, k)
+        let top = maxLevel
+        let start = UInt32(entry)
+        var found = withView { view -> [(Float, UInt32)] in
+            func run<Measure: NodeDistance>(_ measure: Measure) -> [(Float, UInt32)] {
+                var current = start
+                var currentDistance = measure(current)
+                for layer in stride(from: top, to: 0, by: -1) {
+                    (current, currentDistance) = Self.greedy(view, from: current, distance: currentDistance, layer: layer, measure)
+                }
+                let accept: ((UInt32) -> Bool)? = filter.map { filter in { node in filter(self.ids[Int(node)]) } }
+                return Self.searchLayer(
+                    view, entries: [(currentDistance, current)], ef: width, layer: 0, scratch: &scratch, filter: accept, skipDeleted: true,
+                    measure)
+            }
+            if isQuantized {
+                return codedQuery.withUnsafeBufferPointer { run(CodedQueryDistance(view: view, query: $0.baseAddress.unsafelyUnwrapped)) }
+            }
+            return prepared.withUnsafeBufferPointer { run(FloatQueryDistance(view: view, query: $0.baseAddress.unsafelyUnwrapped)) }
+        }
+        if isQuantized, let rescore {
+            found = found.compactMap { candidate -> (Float, UInt32)? in
+                guard let vector = rescore(ids[Int(candidate.1)]), vector.count == dimension else { return nil }
+                var exact = vector
+                if metric == .cosine {
+                    let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    if norm > 0 { for index in exact.indices { exact[index] /= norm } }
+                }
+                return (Self.distance(prepared, exact, metric), candidate.1)
+            }.sorted { $0.0 < $1.0 }
+        }
+        return found.prefix(k).map { VectorMatch(id: ids[Int($0.1)], distance: $0.0) }
+    }
+
+    /// Exact search over every live vector: the reference for recall, and the fallback for very selective filters.
+    public func exactSearch(_ query: [Float], k: Int, filter: ((Int) -> Bool)? = nil) -> [VectorMatch] {
+        guard query.count == dimension, !vectors.isEmpty else { return [] }
+        var prepared = query
+        if metric == .cosine {
+            let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > 0 { for index in prepared.indices { prepared[index] /= norm } }
+        }
+        var best = DistanceHeap(nearestFirst: false, capacity: k + 1)
+        for node in 0..<ids.count where !deleted[node] && (filter.map { $0(ids[node]) } ?? true) {
+            let distance = floatDistance(prepared, UInt32(node))
+            if best.count < k || distance < best.topDistance {
+                best.push(distance, UInt32(node))
+                if best.count > k { best.pop() }
+            }
+        }
+        var matches: [VectorMatch] = []
+        while !best.isEmpty {
+            let (distance, node) = best.pop()
+            matches.append(VectorMatch(id: ids[Int(node)], distance: distance))
+        }
+        return matches.reversed()
+    }
+
+    // MARK: Graph internals
+
+    /// Runs `body` with raw pointers into the index's arrays.
+    private func withView<Result>(_ body: (GraphView) throws -> Result) rethrows -> Result {
+        try vectors.withUnsafeBufferPointer { vectors in
+            try codes.withUnsafeBufferPointer { codes in
+                try links0.withUnsafeBufferPointer { links0 in
+                    try counts0.withUnsafeBufferPointer { counts0 in
+                        try deleted.withUnsafeBufferPointer { deleted in
+                            try body(
+                                GraphView(
+                                    vectors: vectors, codes: codes, links0: links0, counts0: counts0, deleted: deleted, upperLinks: upperLinks,
+                                    dimension: dimension, m0: m0, metric: metric, codeScale: codeScale))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private mutating func randomLevel() -> Int {
+        random &+= 0x9E37_79B9_7F4A_7C15
+        var z = random
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let uniform = (Double(z >> 11) + 0.5) / Double(1 << 53)
+        return min(Int(-log(uniform) / log(Double(parameters.m))), 15)
+    }
+
+    private func neighbors(_ node: UInt32, layer: Int) -> ArraySlice<UInt32> {
+        if layer == 0 {
+            let start = Int(node) * m0
+            return links0[start..<(start + Int(counts0[Int(node)]))]
+        }
+        return upperLinks[Int(node)][layer - 1][...]
+    }
+
+    private mutating func setLinks(_ node: UInt32, layer: Int, to targets: [UInt32]) {
+        if layer == 0 {
+            let start = Int(node) * m0
+            for (offset, target) in targets.prefix(m0).enumerated() { links0[start + offset] = target }
+            counts0[Int(node)] = UInt8(min(targets.count, m0))
+        } else {
+            upperLinks[Int(node)][layer - 1] = targets
+        }
+    }
+
+    /// Adds `target` to `node`'s links, pruning with the heuristic when over `limit`.
+    private mutating func link(_ node: UInt32, to target: UInt32, layer: Int, limit: Int) {
+        var current = Array(neighbors(node, layer: layer))
+        guard !current.contains(target) else { return }
+        current.append(target)
+        if current.count > limit {
+            let candidates = current
+            current = withView { view in
+                let base = view.vector(node)
+                let ranked = candidates.map { (view.floatDistance(base, $0), $0) }.sorted { $0.0 < $1.0 }
+                return Self.selectNeighbors(view, ranked, limit: limit).map(\.1)
+            }
+        }
+        setLinks(node, layer: layer, to: current)
+    }
+
+    /// The heuristic of the paper (algorithm 4): keep a candidate only if it is nearer to the base than to every one kept.
+    private static func selectNeighbors(_ view: GraphView, _ ranked: [(Float, UInt32)], limit: Int) -> [(Float, UInt32)] {
+        guard ranked.count > limit else { return ranked }
+        var kept: [(Float, UInt32)] = []
+        kept.reserveCapacity(limit)
+        for candidate in ranked {
+            if kept.count >= limit { break }
+            let vector = view.vector(candidate.1)
+            if kept.allSatisfy({ view.floatDistance(vector, $0.1) > candidate.0 }) { kept.append(candidate) }
+        }
+        return kept
+    }
+
+    private static func greedy<Measure: NodeDistance>(
+        _ view: GraphView, from start: UInt32, distance startDistance: Float, layer: Int, _ measure: Measure
+    ) -> (UInt32, Float) {
+        var current = start
+        var currentDistance = startDistance
+        var improved = true
+        while improved {
+            improved = false
+            for neighbor in view.upperLinks[Int(current)][layer - 1] {
+                let candidate = measure(neighbor)
+                if candidate < currentDistance {
+                    currentDistance = candidate
+                    current = neighbor
+                    improved = true
+                }
+            }
+        }
+        return (current, currentDistance)
+    }
+
+    /// Algorithm 2 of the paper; returns up to `ef` accepted nodes, nearest first.
+    ///
+    /// Nodes that are deleted (when `skipDeleted`) or refused by `filter` are walked through but never returned.
+    private static func searchLayer<Measure: NodeDistance>(
+        _ view: GraphView, entries: [(Float, UInt32)], ef: Int, layer: Int, scratch: inout HNSWSearchScratch, filter: ((UInt32) -> Bool)?,
+        skipDeleted: Bool, _ measure: Measure
+    ) -> [(Float, UInt32)] {
+        scratch.begin(nodeCount: view.counts0.count)
+        var candidates = DistanceHeap(nearestFirst: true, capacity: ef * 4)
+        var results = DistanceHeap(nearestFirst: false, capacity: ef + 1)
+        @inline(__always) func accepted(_ node: UInt32) -> Bool {
+            (!skipDeleted || !view.deleted[Int(node)]) && (filter?(node) ?? true)
+        }
+        for (distance, node) in entries {
+            _ = scratch.visit(node)
+            candidates.push(distance, node)
+            if accepted(node) { results.push(distance, node) }
+        }
+        while !candidates.isEmpty {
+            let (distance, node) = candidates.pop()
+            if results.count >= ef, distance > results.topDistance { break }
+            let links: UnsafeBufferPointer<UInt32>
+            if layer == 0 {
+                links = view.layer0(node)
+            } else {
+                let upper = view.upperLinks[Int(node)][layer - 1]
+                for neighbor in upper where scratch.visit(neighbor) {
+                    let neighborDistance = measure(neighbor)
+                    if results.count < ef || neighborDistance < results.topDistance {
+                        candidates.push(neighborDistance, neighbor)
+                        if accepted(neighbor) {
+                            results.push(neighborDistance, neighbor)
+                            if results.count > ef { results.pop() }
+                        }
+                    }
+                }
+                continue
+            }
+            for neighbor in links where scratch.visit(neighbor) {
+                let neighborDistance = measure(neighbor)
+                if results.count < ef || neighborDistance < results.topDistance {
+                    candidates.push(neighborDistance, neighbor)
+                    if accepted(neighbor) {
+                        results.push(neighborDistance, neighbor)
+                        if results.count > ef { results.pop() }
+                    }
+                }
+            }
+        }
+        var ordered: [(Float, UInt32)] = []
+        ordered.reserveCapacity(results.count)
+        while !results.isEmpty { ordered.append(results.pop()) }
+        return ordered.reversed()
+    }
+
+    // MARK: Distances
+
+    private func floatDistance(_ query: [Float], _ node: UInt32) -> Float {
+        query.withUnsafeBufferPointer { queryBuffer in
+            vectors.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress, let queryBase = queryBuffer.baseAddress else { return .infinity }
+                return Self.measure(queryBase, base + Int(node) * dimension, dimension, metric)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func measure(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, _ metric: VectorMetric) -> Float {
+        switch metric {
+        case .cosine: 1 - Distance.dot(a, b, count)
+        case .dot: -Distance.dot(a, b, count)
+        case .l2: Distance.squaredL2(a, b, count)
+        }
+    }
+
+    static func distance(_ a: [Float], _ b: [Float], _ metric: VectorMetric) -> Float {
+        a.withUnsafeBufferPointer { first in
+            b.withUnsafeBufferPointer { second in
+                guard let x = first.baseAddress, let y = second.baseAddress else { return .infinity }
+                return measure(x, y, min(a.count, b.count), metric)
+            }
+        }
+    }
+}
+
+/// Per-search working memory (the visited marks), reused across searches by one caller.
+public struct HNSWSearchScratch: Sendable {
+    private var marks: [UInt32] = []
+    private var generation: UInt32 = 0
+
+    public init() {}
+
+    mutating func begin(nodeCount: Int) {
+        if marks.count < nodeCount { marks.append(contentsOf: repeatElement(0, count: nodeCount - marks.count)) }
+        generation &+= 1
+        if generation == 0 {
+            for index in marks.indices { marks[index] = 0 }
+            generation = 1
+        }
+    }
+
+    /// Marks `node` visited; false if it already was.
+    @inline(__always)
+    mutating func visit(_ node: UInt32) -> Bool {
+        if marks[Int(node)] == generation { return false }
+        marks[Int(node)] = generation
+        return true
+    }
+}
+
+/// Why the vector index refused a call. Each case reads as one sentence.
+public enum VectorIndexError: Error, Sendable, Equatable, CustomStringConvertible {
+    case wrongDimension(expected: Int, got: Int)
+    case zeroVector
+    case notFinite
+    case quantized
+
+    public var description: String {
+        switch self {
+        case .wrongDimension(let expected, let got): "the vector has \(got) dimensions; this index holds \(expected)"
+        case .zeroVector: "a zero vector has no direction to compare by cosine"
+        case .notFinite: "the vector holds a NaN or infinite value"
+        case .quantized: "this index holds int8 codes only; rebuild it from the float vectors to add more"
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import ApexCore
+import ApexVector
+import Foundation
+
+/// Runs `apex bench vector`: HNSW build time, memory, and QPS and recall@10 against exact search for several ef_search.
+///
+/// The data are clustered like embeddings: `clusters` Gaussian centres, each
+/// point a centre plus noise, normalised; queries are drawn the same way.
+struct VectorBenchmark {
+    let count: Int
+    let dimension: Int
+    let queries: Int
+    let quantized: Bool
+    let parameters: HNSWParameters
+    let efValues: [Int]
+    let seed: UInt64
+    let log: (String) -> Void
+
+    func run() throws -> JSONValue {
+        log("generating \(count) vectors of \(dimension) dimensions")
+        var random = SplitMix64(seed: seed)
+        let clusters = max(1, count / 1000)
+        let centres = (0..<clusters).map { _ in Self.gaussianVector(dimension, scale: 1, &random) }
+        func sample() -> [Float] {
+            let centre = centres[Int(random.next() % UInt64(clusters))]
+            let noise = Self.gaussianVector(dimension, scale: 0.6, &random)
+            return zip(centre, noise).map(+)
+        }
+        let vectors = (0..<count).map { _ in sample() }
+        let queryVectors = (0..<queries).map { _ in sample() }
+
+        log("building the index (m \(parameters.m), ef_construction \(parameters.efConstruction))")
+        var index = HNSWIndex(dimension: dimension, metric: .cosine, parameters: parameters)
+        let clock = ContinuousClock()
+        let buildStart = clock.now
+        for (id, vector) in vectors.enumerated() { try index.add(id: id, vector: vector) }
+        let buildSeconds = (clock.now - buildStart) / .seconds(1)
+        let floatBytes = index.memoryBytes
+
+        log("computing exact top-10 for \(queries) queries")
+        let truth = queryVectors.map { Set(index.exactSearch($0, k: 10).map(\.id)) }
+        if quantized {
+            index.quantize()
+            log("quantized to int8: \(index.memoryBytes / 1_048_576) MB of \(floatBytes / 1_048_576) MB")
+        }
+        var runs: [JSONValue] = []
+        var scratch = HNSWSearchScratch()
+        for ef in efValues {
+            var hits = 0
+            let start = clock.now
+            for (query, expected) in zip(queryVectors, truth) {
+                let found = try index.search(query, k: 10, ef: ef, rescore: quantized ? { vectors[$0] } : nil, scratch: &scratch)
+                hits += found.filter { expected.contains($0.id) }.count
+            }
+            let seconds = (clock.now - start) / .seconds(1)
+            let recall = Double(hits) / Double(queries * 10)
+            log(String(format: "ef_search %d: recall@10 %.4f, %.0f queries/s", ef, recall, Double(queries) / seconds))
+            runs.append([
+                "ef_search": .integer(Int64(ef)),
+                "recall_at_10": .number((recall * 10000).rounded() / 10000),
+                "queries_per_second": .integer(Int64(Double(queries) / seconds)),
+            ])
+        }
+        return .object([
+            ("benchmark", "vector"),
+            ("index", "hnsw"),
+            ("n", .integer(Int64(count))),
+            ("dimension", .integer(Int64(dimension))),
+            ("metric", "cosine"),
+            ("m", .integer(Int64(parameters.m))),
+            ("ef_construction", .integer(Int64(parameters.efConstruction))),
+            ("int8", .bool(quantized)),
+            ("build_seconds", .number((buildSeconds * 100).rounded() / 100)),
+            ("float32_index_mb", .number(Double(floatBytes / 10_486) / 100)),
+            ("index_mb", .number(Double(index.memoryBytes / 10_486) / 100)),
+            ("index_memory_ratio", .number((Double(index.memoryBytes) / Double(floatBytes) * 1000).rounded() / 1000)),
+            ("queries", .integer(Int64(queries))),
+            ("threads", 1),
+            ("runs", .array(runs)),
+            ("peak_rss_mb", .number(TemporalBenchmark.round(Double(TemporalBenchmark.peakResidentKilobytes()) / 1024))),
+        ])
+    }
+
+    /// Normal deviates by Box–Muller, times `scale`.
+    static func gaussianVector(_ dimension: Int, scale: Float, _ random: inout SplitMix64) -> [Float] {
+        (0..<dimension).map { _ in
+            let u1 = max(Double(random.next() >> 11) / Double(1 << 53), 1e-12)
+            let u2 = Double(random.next() >> 11) / Double(1 << 53)
+            return Float((-2 * Foundation.log(u1)).squareRoot() * cos(2 * .pi * u2)) * scale
+        }
+    }
+}
