@@ -4,6 +4,9 @@ struct GraphView {
     let codes: UnsafeBufferPointer<Int8>
     let links0: UnsafeBufferPointer<UInt32>
     let counts0: UnsafeBufferPointer<UInt8>
+    /// Where each node's layer-0 links start once the index is compacted (`nodeCount + 1` entries), else empty.
+    let offsets0: UnsafeBufferPointer<UInt32>
+    let nodeCount: Int
     let deleted: UnsafeBufferPointer<Bool>
     let upperLinks: [[[UInt32]]]
     let dimension: Int
@@ -13,6 +16,9 @@ struct GraphView {
 
     @inline(__always)
     func layer0(_ node: UInt32) -> UnsafeBufferPointer<UInt32> {
+        if !offsets0.isEmpty {
+            return UnsafeBufferPointer(rebasing: links0[Int(offsets0[Int(node)])..<Int(offsets0[Int(node) + 1])])
+        }
         let start = Int(node) * m0
         return UnsafeBufferPointer(rebasing: links0[start..<(start + Int(counts0[Int(node)]))])
     }

@@ -22,6 +22,8 @@ public struct HNSWIndex: Sendable {
     private var levels: [UInt8] = []
     private var links0: [UInt32] = []
     private var counts0: [UInt8] = []
+    /// Layer-0 link offsets after `quantize()` packs the links (no spare slots), else empty.
+    private var offsets0: [UInt32] = []
     private var upperLinks: [[[UInt32]]] = []
     private var deleted: [Bool] = []
     private var nodeByID: [Int: UInt32] = [:]
@@ -45,7 +47,7 @@ public struct HNSWIndex: Sendable {
 
     /// Bytes held by vectors or codes and links: what the index costs in memory.
     public var memoryBytes: Int {
-        vectors.count * 4 + codes.count + links0.count * 4 + counts0.count + levels.count + ids.count * 8
+        vectors.count * 4 + codes.count + links0.count * 4 + counts0.count + offsets0.count * 4 + levels.count + ids.count * 8
             + upperLinks.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count * 4 } }
     }
 
@@ -116,9 +118,23 @@ public struct HNSWIndex: Sendable {
         return true
     }
 
-    /// Replaces float vectors with int8 codes (one global scale); searches then re-score with `rescore` when given.
+    /// Replaces float vectors with int8 codes (one global scale) and packs the links; searches then re-score with `rescore` when given.
+    ///
+    /// The index is read-only afterwards: it is what a store loads to serve queries in a quarter of the memory.
     public mutating func quantize() {
         guard !isQuantized, !vectors.isEmpty else { return }
+        var packed: [UInt32] = []
+        packed.reserveCapacity(counts0.reduce(0) { $0 + Int($1) })
+        var offsets: [UInt32] = [0]
+        offsets.reserveCapacity(counts0.count + 1)
+        for node in counts0.indices {
+            let start = node * m0
+            packed.append(contentsOf: links0[start..<(start + Int(counts0[node]))])
+            offsets.append(UInt32(packed.count))
+        }
+        links0 = packed
+        offsets0 = offsets
+        counts0 = []
         let maximum = vectors.reduce(Float(0)) { max($0, abs($1)) }
         codeScale = maximum > 0 ? maximum / 127 : 1
         codes = vectors.map { Int8(max(-127, min(127, ($0 / codeScale).rounded()))) }
@@ -212,11 +228,14 @@ public struct HNSWIndex: Sendable {
             try codes.withUnsafeBufferPointer { codes in
                 try links0.withUnsafeBufferPointer { links0 in
                     try counts0.withUnsafeBufferPointer { counts0 in
-                        try deleted.withUnsafeBufferPointer { deleted in
-                            try body(
-                                GraphView(
-                                    vectors: vectors, codes: codes, links0: links0, counts0: counts0, deleted: deleted, upperLinks: upperLinks,
-                                    dimension: dimension, m0: m0, metric: metric, codeScale: codeScale))
+                        try offsets0.withUnsafeBufferPointer { offsets0 in
+                            try deleted.withUnsafeBufferPointer { deleted in
+                                try body(
+                                    GraphView(
+                                        vectors: vectors, codes: codes, links0: links0, counts0: counts0, offsets0: offsets0, nodeCount: ids.count,
+                                        deleted: deleted, upperLinks: upperLinks, dimension: dimension, m0: m0, metric: metric,
+                                        codeScale: codeScale))
+                            }
                         }
                     }
                 }
@@ -308,7 +327,7 @@ public struct HNSWIndex: Sendable {
         _ view: GraphView, entries: [(Float, UInt32)], ef: Int, layer: Int, scratch: inout HNSWSearchScratch, filter: ((UInt32) -> Bool)?,
         skipDeleted: Bool, _ measure: Measure
     ) -> [(Float, UInt32)] {
-        scratch.begin(nodeCount: view.counts0.count)
+        scratch.begin(nodeCount: view.nodeCount)
         var candidates = DistanceHeap(nearestFirst: true, capacity: ef * 4)
         var results = DistanceHeap(nearestFirst: false, capacity: ef + 1)
         @inline(__always) func accepted(_ node: UInt32) -> Bool {
