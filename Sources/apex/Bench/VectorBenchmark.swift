@@ -14,6 +14,8 @@ struct VectorBenchmark {
     let parameters: HNSWParameters
     let efValues: [Int]
     let seed: UInt64
+    /// Where to write the vectors and queries (raw little-endian float32) for another index to run on.
+    let exportDirectory: String?
     let log: (String) -> Void
 
     func run() throws -> JSONValue {
@@ -28,6 +30,7 @@ struct VectorBenchmark {
         }
         let vectors = (0..<count).map { _ in sample() }
         let queryVectors = (0..<queries).map { _ in sample() }
+        if let exportDirectory { try export(vectors: vectors, queries: queryVectors, to: exportDirectory) }
 
         log("building the index (m \(parameters.m), ef_construction \(parameters.efConstruction))")
         var index = HNSWIndex(dimension: dimension, metric: .cosine, parameters: parameters)
@@ -79,6 +82,18 @@ struct VectorBenchmark {
             ("runs", .array(runs)),
             ("peak_rss_mb", .number(TemporalBenchmark.round(Double(TemporalBenchmark.peakResidentKilobytes()) / 1024))),
         ])
+    }
+
+    private func export(vectors: [[Float]], queries: [[Float]], to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (name, rows) in [("vectors.f32", vectors), ("queries.f32", queries)] {
+            var bytes = Data(capacity: rows.count * dimension * 4)
+            for row in rows { row.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+            try bytes.write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name)))
+        }
+        let meta = "{\"n\": \(vectors.count), \"dim\": \(dimension), \"queries\": \(queries.count)}\n"
+        try meta.write(toFile: (directory as NSString).appendingPathComponent("meta.json"), atomically: true, encoding: .utf8)
+        log("wrote the vectors and queries to \(directory)")
     }
 
     /// Normal deviates by Box–Muller, times `scale`.

@@ -93,6 +93,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Quantize the index to int8 codes (with float re-scoring).")
         var int8 = false
 
+        @Option(name: .long, help: "Also write the vectors and queries (raw float32) to this directory, e.g. for scripts/bench/hnswlib_compare.py.")
+        var export: String?
+
         @Option(name: .long, help: "Seed of the generated data.")
         var seed: UInt64 = 42
 
@@ -109,7 +112,7 @@ struct BenchCommand: AsyncParsableCommand {
             let quiet = json
             let benchmark = VectorBenchmark(
                 count: n, dimension: dim, queries: queries, quantized: int8,
-                parameters: HNSWParameters(m: m, efConstruction: efConstruction), efValues: efSearch, seed: seed,
+                parameters: HNSWParameters(m: m, efConstruction: efConstruction), efValues: efSearch, seed: seed, exportDirectory: export,
                 log: { message in if !quiet { Console.error("bench: " + message) } })
             let figures = try benchmark.run()
             if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
