@@ -9,5 +9,6 @@ public enum SQLiteMigrations {
     public static let all: [Migration] = [
         v0001TemporalRecords,
         v0002StoreWatermark,
+        v0003Documents,
     ]
 }
