@@ -60,7 +60,7 @@ let package = Package(
         // Fixtures and the conformance suite every adapter runs.
         .target(name: "ApexTesting", dependencies: ["ApexCore", "ApexPorts", "ApexEngine"], swiftSettings: strict),
         // The in-process vector index (HNSW, int8 quantization). No I/O.
-        .target(name: "ApexVector", swiftSettings: strict),
+        .target(name: "ApexVector", dependencies: ["ApexPorts"], swiftSettings: strict),
         // The HTTP API (Hummingbird 2): routes, errors, metrics, the OpenAPI document.
         .target(
             name: "ApexHTTP",
@@ -98,7 +98,8 @@ let package = Package(
         .testTarget(
             name: "ApexSQLiteTests",
             dependencies: [
-                "ApexCore", "ApexEngine", "ApexSQLite", "ApexTesting",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexTesting", "ApexVector",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

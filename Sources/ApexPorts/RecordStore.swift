@@ -57,7 +57,7 @@ public enum FactSide: Sendable {
 /// ``snapshot(of:property:includeFacts:knownAt:)`` fetches everything one query needs;
 /// an adapter that keeps both in one database answers it from one read
 /// transaction (one consistent snapshot, one round trip).
-public protocol TemporalStore: RecordStore, GraphStore, AnalyticsStore {
+public protocol TemporalStore: RecordStore, GraphStore, AnalyticsStore, DocumentStore {
     /// What a state, timeline or history query needs about one entity, as recorded by `knownAt`.
     func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot
 }

@@ -57,6 +57,5 @@ import Testing
         func cosine(_ x: [Float], _ y: [Float]) -> Float { zip(x, y).reduce(0) { $0 + $1.0 * $1.1 } }
         #expect(cosine(a, similar) > cosine(a, unrelated) + 0.2)
         #expect(embedder.embed("!!! ---").allSatisfy { $0 == 0 })
-        #expect(embedder.identity == "feature-hashing-v1/256")
     }
 }

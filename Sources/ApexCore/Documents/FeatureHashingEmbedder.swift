@@ -7,9 +7,6 @@
 /// is FNV-1a (64-bit), the same on every machine and run.
 public struct FeatureHashingEmbedder: Sendable {
     public let dimension: Int
-    /// A name recorded with the vectors, so that a store can refuse vectors from another embedder.
-    public var identity: String { "feature-hashing-v1/\(dimension)" }
-
     public init(dimension: Int = 384) {
         self.dimension = max(8, dimension)
     }

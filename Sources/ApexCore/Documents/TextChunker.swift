@@ -59,6 +59,15 @@ public struct TextChunker: Sendable {
         return chunks
     }
 
+    /// The words of `text` (runs of letters and digits), in order: the terms a full-text query searches for.
+    public static func words(in text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        return tokens(in: scalars).compactMap { range in
+            guard let first = scalars[range].first, first.properties.isAlphabetic || first.properties.numericType != nil else { return nil }
+            return String(String.UnicodeScalarView(scalars[range]))
+        }
+    }
+
     /// Token ranges (in scalars): letters and digits run together; any other non-space scalar is a token of its own.
     static func tokens(in scalars: [Unicode.Scalar]) -> [Range<Int>] {
         var tokens: [Range<Int>] = []
