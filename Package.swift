@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "ApexHTTPTests",
             dependencies: [
-                "ApexCore", "ApexEngine", "ApexSQLite", "ApexHTTP", "ApexTesting",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexHTTP", "ApexTesting", "ApexVector",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -145,7 +145,8 @@ public struct MemoryService: Sendable {
             relations.append(instance)
         }
         relations.sort(by: RelationResolver.order)
-        return HistoryAnswer(entity: handle, knownAt: knownAt, properties: properties, relations: relations)
+        let documents = try await store.documents(mentioning: handle.id).map { ($0.id, $0.title) }
+        return HistoryAnswer(entity: handle, knownAt: knownAt, properties: properties, relations: relations, documents: documents)
     }
 
     /// The history of the entity with this id.

@@ -55,6 +55,14 @@ extension APIError {
             case .cannotRead:
                 return APIError(.badRequest, code: "unreadable_body", message: error.description)
             }
+        case let error as DocumentError:
+            switch error {
+            case .unknownDocument: return APIError(.notFound, code: "unknown_document", message: error.description)
+            case .badDocument: return APIError(.badRequest, code: "bad_document", message: error.description)
+            case .badFilter: return APIError(.badRequest, code: "bad_filter", message: error.description)
+            case .embedderMismatch: return APIError(.conflict, code: "embedder_mismatch", message: error.description)
+            case .embedderFailed: return APIError(.badGateway, code: "embedder_failed", message: error.description)
+            }
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, code: "body_too_large", message: "the request body is larger than the server's limit")
         case let error as HTTPError:

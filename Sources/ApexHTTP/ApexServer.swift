@@ -14,7 +14,7 @@ public enum ApexServer {
     }()
 
     /// The router with every route and middleware, for `Application` or for `app.test(.router)`.
-    public static func router(api: MemoryAPI) -> Router<BasicRequestContext> {
+    public static func router(api: MemoryAPI, documents: DocumentAPI? = nil) -> Router<BasicRequestContext> {
         let registry = Self.registry
         let router = Router()
         router.add(middleware: MetricsMiddleware())
@@ -24,15 +24,17 @@ public enum ApexServer {
             Response.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         api.register(on: router)
+        documents?.register(on: router)
         return router
     }
 
     /// The application serving `api` on `host:port` (port 0 picks a free one).
     public static func application(
-        api: MemoryAPI, host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        api: MemoryAPI, documents: DocumentAPI? = nil, host: String, port: Int, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(api: api),
+            router: router(api: api, documents: documents),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "apex"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger

@@ -231,6 +231,87 @@ public enum OpenAPIDocument {
                                 ended: {type: integer}
                                 superseded: {type: integer}
                 "400": {$ref: "#/components/responses/Error"}
+          /api/v1/documents:
+            post:
+              operationId: addDocument
+              summary: Store a document; it is chunked, embedded, indexed and linked to the entities it mentions.
+              requestBody:
+                required: true
+                content: {application/json: {schema: {$ref: "#/components/schemas/DocumentInput"}}}
+              responses:
+                "201": {description: Stored., content: {application/json: {schema: {$ref: "#/components/schemas/DocumentSaved"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "413": {$ref: "#/components/responses/Error"}
+                "415": {$ref: "#/components/responses/Error"}
+          /api/v1/documents/{document}:
+            parameters:
+              - {name: document, in: path, required: true, schema: {type: string, format: uuid}}
+            get:
+              operationId: getDocument
+              summary: The document.
+              responses:
+                "200": {description: The document., content: {application/json: {schema: {$ref: "#/components/schemas/Document"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+            put:
+              operationId: replaceDocument
+              summary: Replace the document (re-chunked and re-embedded).
+              requestBody:
+                required: true
+                content: {application/json: {schema: {$ref: "#/components/schemas/DocumentInput"}}}
+              responses:
+                "200": {description: Replaced., content: {application/json: {schema: {$ref: "#/components/schemas/DocumentSaved"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "413": {$ref: "#/components/responses/Error"}
+                "415": {$ref: "#/components/responses/Error"}
+            delete:
+              operationId: deleteDocument
+              summary: Remove the document with its chunks, vectors, full-text rows and mentions.
+              responses:
+                "200": {description: Removed., content: {application/json: {schema: {type: object, required: [deleted], properties: {deleted: {type: string}}}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+          /api/v1/search:
+            get:
+              operationId: search
+              summary: Document chunks by hybrid (vector and BM25 fused by reciprocal rank, k = 60), vector or text search.
+              description: Any query parameter filter.FIELD=VALUE keeps chunks of documents whose metadata FIELD has that value.
+              parameters:
+                - {name: q, in: query, required: true, schema: {type: string, minLength: 1}, example: shop filter}
+                - {name: mode, in: query, schema: {type: string, enum: [hybrid, vector, text], default: hybrid}}
+                - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
+              responses:
+                "200":
+                  description: The chunks, best first.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [query, mode, results]
+                        properties:
+                          query: {type: string}
+                          mode: {type: string}
+                          results:
+                            type: array
+                            items:
+                              type: object
+                              required: [document_id, chunk_id, start, end, text, score, ranks]
+                              properties:
+                                document_id: {type: string}
+                                chunk_id: {type: integer}
+                                start: {type: integer}
+                                end: {type: integer}
+                                text: {type: string}
+                                score: {type: number}
+                                ranks:
+                                  type: object
+                                  properties:
+                                    vector: {type: [integer, "null"]}
+                                    text: {type: [integer, "null"]}
+                "400": {$ref: "#/components/responses/Error"}
           /health:
             get:
               operationId: health
@@ -341,6 +422,33 @@ public enum OpenAPIDocument {
                 entity: {$ref: "#/components/schemas/EntityWithID"}
                 known_at: {type: string}
                 events: {type: array, items: {type: object, required: [kind, valid_at]}}
+            DocumentInput:
+              type: object
+              required: [title, content]
+              properties:
+                title: {type: string, minLength: 1}
+                content: {type: string, minLength: 1}
+                metadata: {type: object}
+                source: {type: string}
+                reference_time: {type: string, format: date-time}
+            DocumentSaved:
+              type: object
+              required: [id, chunks]
+              properties:
+                id: {type: string}
+                chunks: {type: integer}
+            Document:
+              type: object
+              required: [id, title, content, metadata, source, reference_time, recorded_at, chunks]
+              properties:
+                id: {type: string}
+                title: {type: string}
+                content: {type: string}
+                metadata: {type: object}
+                source: {type: [string, "null"]}
+                reference_time: {type: [string, "null"]}
+                recorded_at: {type: string}
+                chunks: {type: integer}
             Health:
               type: object
               required: [status, stores]

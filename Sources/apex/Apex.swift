@@ -20,7 +20,7 @@ struct Apex: AsyncParsableCommand {
             Answers are JSON on stdout; errors are one sentence on stderr with exit status 1.
             """,
         subcommands: [
-            ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, EntityCommand.self, MigrateCommand.self, BenchCommand.self,
+            ServeCommand.self, IngestCommand.self, StateCommand.self, DocumentsCommand.self, SearchCommand.self, TimelineCommand.self, EntityCommand.self, MigrateCommand.self, BenchCommand.self,
         ]
     )
 
@@ -57,6 +57,7 @@ func domainMessage(_ error: any Error) -> String? {
     case let error as ApexCore.RecordError: error.description
     case let error as DatabaseError: "the store failed: \(error.message ?? error.description)"
     case let error as VectorIndexError: error.description
+    case let error as DocumentError: error.description
     default: nil
     }
 }

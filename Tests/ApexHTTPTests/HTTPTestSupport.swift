@@ -1,8 +1,10 @@
 import ApexCore
 import ApexEngine
 import ApexHTTP
+import ApexPorts
 import ApexSQLite
 import ApexTesting
+import ApexVector
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -41,7 +43,13 @@ enum HTTPFixtures {
         let memory = MemoryService(store: store)
         var logger = Logger(label: "apex-test")
         logger.logLevel = .warning
-        let app = ApexServer.application(api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize), host: "127.0.0.1", port: 0, logger: logger)
+        let embedder = FeatureHashingEmbedder(dimension: 128)
+        let vectors = EmbeddedVectorStore(dimension: 128) {
+            try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
+        }
+        let documents = DocumentAPI(documents: DocumentService(store: store, vectors: vectors, embedder: embedder), maximumBodySize: maximumBodySize)
+        let app = ApexServer.application(
+            api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize), documents: documents, host: "127.0.0.1", port: 0, logger: logger)
         return (app, memory)
     }
 

@@ -65,17 +65,24 @@ public struct HistoryAnswer: Sendable, Equatable {
     /// Property timelines, by property.
     public var properties: [(String, [TimelineEvent])]
     public var relations: [RelationInstance]
+    /// Documents that mention the entity (id and title).
+    public var documents: [(EntityID, String)]
 
-    public init(entity: EntityHandle, knownAt: Timestamp, properties: [(String, [TimelineEvent])], relations: [RelationInstance]) {
+    public init(
+        entity: EntityHandle, knownAt: Timestamp, properties: [(String, [TimelineEvent])], relations: [RelationInstance],
+        documents: [(EntityID, String)] = []
+    ) {
         self.entity = entity
         self.knownAt = knownAt
         self.properties = properties
         self.relations = relations
+        self.documents = documents
     }
 
     public static func == (lhs: HistoryAnswer, rhs: HistoryAnswer) -> Bool {
         lhs.entity == rhs.entity && lhs.knownAt == rhs.knownAt && lhs.relations == rhs.relations
             && lhs.properties.elementsEqual(rhs.properties, by: { $0.0 == $1.0 && $0.1 == $1.1 })
+            && lhs.documents.elementsEqual(rhs.documents, by: { $0.0 == $1.0 && $0.1 == $1.1 })
     }
 
     /// The JSON document: `events` merges both kinds, ordered by `valid_at`, property events first on a tie.
@@ -99,6 +106,7 @@ public struct HistoryAnswer: Sendable, Equatable {
             ("entity", AnswerJSON.entity(entity, withID: true)),
             ("known_at", .string(knownAt.rfc3339)),
             ("events", .array(merged.map(\.3))),
+            ("documents", .array(documents.map { .object([("id", .string($0.0.description)), ("title", .string($0.1))]) })),
         ])
     }
 }

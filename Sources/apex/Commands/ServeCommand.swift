@@ -55,8 +55,11 @@ struct ServeCommand: AsyncParsableCommand {
         let memory = try await options.openService(mustExist: false)
         if example { try await loadExample(into: memory, logger: logger) }
         let host = self.host
+        let documents = memory.documentService()
+        try await documents.checkEmbedder()
         let app = ApexServer.application(
-            api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize), host: host, port: port, logger: logger,
+            api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize),
+            documents: DocumentAPI(documents: documents, maximumBodySize: maximumBodySize), host: host, port: port, logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("apex listening on http://\(host):\(port)\n".utf8))
             })

@@ -1,6 +1,8 @@
 import ApexCore
 import ApexEngine
+import ApexPorts
 import ApexSQLite
+import ApexVector
 import ArgumentParser
 import Foundation
 
@@ -21,6 +23,18 @@ struct DataOptions: ParsableArguments {
             guard FileManager.default.fileExists(atPath: file) else { throw CLIError.noMemory(directory: directory) }
         }
         return MemoryService(store: try await SQLiteStore.open(directory: directory))
+    }
+}
+
+extension MemoryService {
+    /// The document service over the same store: the offline feature-hashing embedder (384 dimensions) and the in-process HNSW index.
+    func documentService() -> DocumentService {
+        let store = self.store
+        let embedder = FeatureHashingEmbedder(dimension: 384)
+        let vectors = EmbeddedVectorStore(dimension: embedder.dimension) {
+            try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
+        }
+        return DocumentService(store: store, vectors: vectors, embedder: embedder)
     }
 }
 
