@@ -27,7 +27,7 @@ public actor EmbeddedVectorStore: VectorStore {
     private func loadedIndex() async throws -> HNSWIndex {
         if let index { return index }
         var built = HNSWIndex(dimension: dimension, metric: .cosine, parameters: parameters)
-        for item in try await loader() {
+        for item in try await loader() where Self.isIndexable(item.vector) {
             try built.add(id: Int(item.id), vector: item.vector)
             payloads[item.id] = item.payload
         }
@@ -35,24 +35,37 @@ public actor EmbeddedVectorStore: VectorStore {
         return built
     }
 
+    /// Adds or replaces vectors. A vector with no direction (all zeros: a chunk without words) cannot be found by
+    /// cosine and is left out of the index; a vector of the wrong size is an error.
     public func upsert(_ items: [VectorItem]) async throws {
         var current = try await loadedIndex()
+        // Let go of the stored copy while changing, so that the arrays are not copied; put it back whatever happens.
         index = nil
+        defer { index = current }
         for item in items {
+            guard item.vector.count == dimension else { throw VectorIndexError.wrongDimension(expected: dimension, got: item.vector.count) }
+            guard Self.isIndexable(item.vector) else {
+                current.delete(id: Int(item.id))
+                payloads[item.id] = nil
+                continue
+            }
             try current.add(id: Int(item.id), vector: item.vector)
             payloads[item.id] = item.payload
         }
-        index = current
     }
 
     public func delete(_ ids: [Int64]) async throws {
         var current = try await loadedIndex()
         index = nil
+        defer { index = current }
         for id in ids {
             current.delete(id: Int(id))
             payloads[id] = nil
         }
-        index = current
+    }
+
+    static func isIndexable(_ vector: [Float]) -> Bool {
+        vector.allSatisfy(\.isFinite) && vector.contains { $0 != 0 }
     }
 
     public func search(_ query: [Float], limit: Int, filter: [String: String]) async throws -> [VectorHit] {

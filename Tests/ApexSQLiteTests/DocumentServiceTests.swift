@@ -118,3 +118,17 @@ import Testing
         await #expect(throws: DocumentError.self) { _ = try await other.save(DocumentInput(title: "x", content: "y z")) }
     }
 }
+
+extension DocumentServiceTests {
+    /// A chunk without words embeds to zeros: it is stored and found by text, and never breaks the vector index.
+    @Test func aDocumentWithoutWordsIsStoredAndTheIndexKeepsWorking() async throws {
+        let directory = try SpecFixtures.temporaryDirectory()
+        let (_, documents) = try await Self.service(directory: directory)
+        let symbols = try await documents.save(DocumentInput(title: "8", content: "`\u{1C} ¿ --- ..."))
+        #expect(symbols.chunkCount <= 1)
+        _ = try await documents.save(DocumentInput(title: "Invoice", content: Self.invoiceNote))
+        #expect(try await documents.search("ACME payment", mode: .vector, limit: 3).first?.chunk.text.contains("ACME") == true)
+        let (_, reopened) = try await Self.service(directory: directory)
+        #expect(try await reopened.search("ACME payment", mode: .vector, limit: 3).first?.chunk.text.contains("ACME") == true)
+    }
+}
