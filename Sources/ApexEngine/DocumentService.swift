@@ -104,6 +104,13 @@ public struct DocumentService: Sendable {
         return scored.sorted { ($0.score, $1.chunk.rowID) > ($1.score, $0.chunk.rowID) }.prefix(limit).map { $0 }
     }
 
+    /// The entities the documents of `results` mention, in the order the results first name them.
+    public func entities(mentionedIn results: [SearchResult]) async throws -> [EntityHandle] {
+        var documents: [EntityID] = []
+        for result in results where !documents.contains(result.chunk.documentID) { documents.append(result.chunk.documentID) }
+        return try await store.entities(mentionedBy: documents)
+    }
+
     /// Documents that mention the entity.
     public func documents(mentioning entity: EntityID) async throws -> [DocumentSummary] {
         try await store.documents(mentioning: entity)

@@ -59,7 +59,11 @@ public struct DocumentAPI: Sendable {
             filters[String(key.dropFirst("filter.".count))] = String(value)
         }
         let results = try await documents.search(query, mode: mode, limit: limit, filters: filters)
-        return Response.json(["query": .string(query), "mode": .string(mode.rawValue), "results": .array(results.map(\.json))])
+        let entities = try await documents.entities(mentionedIn: results)
+        return Response.json([
+            "query": .string(query), "mode": .string(mode.rawValue), "results": .array(results.map(\.json)),
+            "entities": .array(entities.map { ["type": .string($0.ref.type), "key": .string($0.ref.key), "id": .string($0.id.description)] }),
+        ])
     }
 
     func documentID(_ context: some RequestContext) throws -> EntityID {

@@ -290,10 +290,14 @@ public enum OpenAPIDocument {
                     application/json:
                       schema:
                         type: object
-                        required: [query, mode, results]
+                        required: [query, mode, results, entities]
                         properties:
                           query: {type: string}
                           mode: {type: string}
+                          entities:
+                            description: The entities the documents of the results mention.
+                            type: array
+                            items: {$ref: "#/components/schemas/EntityWithID"}
                           results:
                             type: array
                             items:

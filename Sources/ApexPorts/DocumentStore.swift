@@ -31,6 +31,9 @@ public protocol DocumentStore: Sendable {
 
     /// Documents that mention the entity.
     func documents(mentioning entity: EntityID) async throws -> [DocumentSummary]
+
+    /// The entities these documents mention.
+    func entities(mentionedBy documents: [EntityID]) async throws -> [EntityHandle]
 }
 
 /// A document as stored.

@@ -143,6 +143,23 @@ extension SQLiteStore {
         }
     }
 
+    public func entities(mentionedBy documents: [EntityID]) async throws -> [EntityHandle] {
+        guard !documents.isEmpty else { return [] }
+        return try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT e.id, e.type, e.key FROM document_mentions m JOIN entities e ON e.id = m.entity_id WHERE m.document_id = ?")
+            var seen: Set<EntityID> = []
+            var handles: [EntityHandle] = []
+            for document in documents {
+                for row in try Row.fetchAll(statement, arguments: [document.blob]) {
+                    let handle = EntityHandle(id: try EntityID(blob: row[0]), ref: EntityRef(type: row[1], key: row[2]))
+                    if seen.insert(handle.id).inserted { handles.append(handle) }
+                }
+            }
+            return handles
+        }
+    }
+
     static func hit(_ row: Row) throws -> ChunkHit {
         ChunkHit(rowID: row[0], documentID: try EntityID(blob: row[1]), start: row[2], end: row[3], text: row[4], score: row[5])
     }

@@ -23,6 +23,9 @@ import Testing
             guard case .array(let results)? = search.json?["results"] else { Issue.record("no results"); return }
             #expect(results.first?["document_id"] == .string(id))
             #expect(results.first?["ranks"]?["text"] == 1)
+            guard case .array(let entities)? = search.json?["entities"] else { Issue.record("no entities"); return }
+            #expect(entities.contains { $0["type"] == "Tractor" && $0["key"] == "6520" })
+            #expect(entities.contains { $0["type"] == "Driver" && $0["key"] == "D-22" })
             let filtered = try await client.call(.get, "/api/v1/search?q=DPF&filter.kind=billing")
             #expect(filtered.json?["results"] == [])
             let history = try await client.call(.get, "/api/v1/entities/Tractor/6520/history")
