@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ApexTesting", targets: ["ApexTesting"]),
         .library(name: "ApexHTTP", targets: ["ApexHTTP"]),
         .library(name: "ApexVector", targets: ["ApexVector"]),
+        .library(name: "ApexEmbedders", targets: ["ApexEmbedders"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -61,6 +62,8 @@ let package = Package(
         .target(name: "ApexTesting", dependencies: ["ApexCore", "ApexPorts", "ApexEngine"], swiftSettings: strict),
         // The in-process vector index (HNSW, int8 quantization). No I/O.
         .target(name: "ApexVector", dependencies: ["ApexPorts"], swiftSettings: strict),
+        // Embedders that call out: the OpenAI-compatible HTTP API.
+        .target(name: "ApexEmbedders", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
         // The HTTP API (Hummingbird 2): routes, errors, metrics, the OpenAPI document.
         .target(
             name: "ApexHTTP",
@@ -77,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "apex",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexMigrations", "ApexHTTP", "ApexVector",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexMigrations", "ApexHTTP", "ApexVector", "ApexEmbedders",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "ApexHTTPTests",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexHTTP", "ApexTesting", "ApexVector",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexHTTP", "ApexTesting", "ApexVector", "ApexEmbedders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -77,6 +77,7 @@ public struct DocumentService: Sendable {
         for field in filters.keys where !Self.isFieldName(field) {
             throw DocumentError.badFilter(field: field)
         }
+        if mode != .text { try await checkEmbedder() }
         let depth = max(limit * 5, 50)
         var vectorRanks: [Int64: Int] = [:]
         var textRanks: [Int64: Int] = [:]

@@ -1,4 +1,5 @@
 import ApexCore
+import ApexEmbedders
 import ApexEngine
 import ApexMigrations
 import ApexSQLite
@@ -58,6 +59,7 @@ func domainMessage(_ error: any Error) -> String? {
     case let error as DatabaseError: "the store failed: \(error.message ?? error.description)"
     case let error as VectorIndexError: error.description
     case let error as DocumentError: error.description
+    case let error as EmbedderError: error.description
     default: nil
     }
 }

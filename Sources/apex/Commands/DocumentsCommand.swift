@@ -32,6 +32,7 @@ struct DocumentsCommand: AsyncParsableCommand {
         var referenceTime: String?
 
         @OptionGroup var options: DataOptions
+        @OptionGroup var embedding: EmbedderOptions
 
         func run() async throws {
             let content: String
@@ -52,7 +53,7 @@ struct DocumentsCommand: AsyncParsableCommand {
                 }
             }
             let memory = try await options.openService(mustExist: false)
-            let saved = try await memory.documentService().save(
+            let saved = try await memory.documentService(embedding).save(
                 DocumentInput(
                     title: title ?? (file == "-" ? "stdin" : (file as NSString).lastPathComponent), content: content, metadata: parsedMetadata,
                     source: source, referenceTime: try TimeArgument.parse(referenceTime, option: "--reference-time")))
@@ -68,11 +69,12 @@ struct DocumentsCommand: AsyncParsableCommand {
         var id: String
 
         @OptionGroup var options: DataOptions
+        @OptionGroup var embedding: EmbedderOptions
 
         func run() async throws {
             guard let documentID = EntityID(id) else { throw CLIError.badArgument("\"\(id)\" is not a document id (a UUID)") }
             let memory = try await options.openService(mustExist: true)
-            try await memory.documentService().delete(documentID)
+            try await memory.documentService(embedding).delete(documentID)
             Console.answer(["deleted": .string(documentID.description)])
         }
     }
@@ -97,6 +99,7 @@ struct SearchCommand: AsyncParsableCommand {
     var filter: [String] = []
 
     @OptionGroup var options: DataOptions
+    @OptionGroup var embedding: EmbedderOptions
 
     func run() async throws {
         guard let searchMode = SearchMode(rawValue: mode) else { throw CLIError.badArgument("--mode \(mode) must be hybrid, vector or text") }
@@ -107,7 +110,7 @@ struct SearchCommand: AsyncParsableCommand {
             filters[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
         let memory = try await options.openService(mustExist: true)
-        let results = try await memory.documentService().search(query, mode: searchMode, limit: limit, filters: filters)
+        let results = try await memory.documentService(embedding).search(query, mode: searchMode, limit: limit, filters: filters)
         Console.answer(["query": .string(query), "mode": .string(searchMode.rawValue), "results": .array(results.map(\.json))])
     }
 }

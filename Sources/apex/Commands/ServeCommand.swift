@@ -37,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     @OptionGroup var options: DataOptions
+    @OptionGroup var embedding: EmbedderOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
@@ -55,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         let memory = try await options.openService(mustExist: false)
         if example { try await loadExample(into: memory, logger: logger) }
         let host = self.host
-        let documents = memory.documentService()
+        let documents = try memory.documentService(embedding)
         try await documents.checkEmbedder()
         let app = ApexServer.application(
             api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize),

@@ -27,11 +27,11 @@ struct DataOptions: ParsableArguments {
 }
 
 extension MemoryService {
-    /// The document service over the same store: the offline feature-hashing embedder (384 dimensions) and the in-process HNSW index.
-    func documentService() -> DocumentService {
+    /// The document service over the same store, with the configured embedder and the in-process HNSW index.
+    func documentService(_ options: EmbedderOptions) throws -> DocumentService {
         let store = self.store
-        let embedder = FeatureHashingEmbedder(dimension: 384)
-        let vectors = EmbeddedVectorStore(dimension: embedder.dimension) {
+        let embedder = try options.make()
+        let vectors = EmbeddedVectorStore(dimension: embedder.identity.dimension) {
             try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
         }
         return DocumentService(store: store, vectors: vectors, embedder: embedder)
