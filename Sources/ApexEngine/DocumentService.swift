@@ -55,7 +55,7 @@ public struct DocumentService: Sendable {
         let (rowIDs, previous) = try await store.saveDocument(
             record, chunks: zip(chunks, embeddings).map(ChunkRecord.init), mentions: mentions, embedder: embedder.identity)
         try await vectors.delete(previous)
-        let payload = Self.payload(input.metadata)
+        let payload = input.metadata.scalarFields
         try await vectors.upsert(zip(rowIDs, embeddings).map { VectorItem(id: $0, vector: $1, payload: payload) })
         return record
     }
@@ -115,19 +115,6 @@ public struct DocumentService: Sendable {
     /// Documents that mention the entity.
     public func documents(mentioning entity: EntityID) async throws -> [DocumentSummary] {
         try await store.documents(mentioning: entity)
-    }
-
-    static func payload(_ metadata: JSONValue) -> [String: String] {
-        guard case .object(let members) = metadata else { return [:] }
-        var payload: [String: String] = [:]
-        for (key, value) in members {
-            switch value {
-            case .string(let text): payload[key] = text
-            case .integer, .number, .bool: payload[key] = JSONWriter.string(value)
-            default: continue
-            }
-        }
-        return payload
     }
 
     static func isFieldName(_ field: String) -> Bool {

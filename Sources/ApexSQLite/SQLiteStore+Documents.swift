@@ -111,7 +111,7 @@ extension SQLiteStore {
     public func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT c.rowid, c.embedding, d.metadata FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.rowid")
-                .map { row in (rowID: row[0], vector: Self.floats(row[1]), metadata: Self.scalarFields(row[2])) }
+                .map { row in (rowID: row[0], vector: Self.floats(row[1]), metadata: ((try? JSONParser.parse(row[2] as String)) ?? .null).scalarFields) }
         }
     }
 
@@ -172,18 +172,5 @@ extension SQLiteStore {
         data.withUnsafeBytes { raw in
             (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
         }
-    }
-
-    static func scalarFields(_ json: String) -> [String: String] {
-        guard case .object(let members)? = try? JSONParser.parse(json) else { return [:] }
-        var fields: [String: String] = [:]
-        for (key, value) in members {
-            switch value {
-            case .string(let text): fields[key] = text
-            case .integer, .number, .bool: fields[key] = JSONWriter.string(value)
-            default: continue
-            }
-        }
-        return fields
     }
 }

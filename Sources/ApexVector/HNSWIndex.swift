@@ -59,12 +59,7 @@ public struct HNSWIndex: Sendable {
         guard !isQuantized else { throw .quantized }
         guard vector.allSatisfy(\.isFinite) else { throw .notFinite }
         if nodeByID[id] != nil { delete(id: id) }
-        var stored = vector
-        if metric == .cosine {
-            let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard norm > 0 else { throw .zeroVector }
-            for index in stored.indices { stored[index] /= norm }
-        }
+        guard let stored = prepared(vector) else { throw .zeroVector }
         let node = UInt32(ids.count)
         let level = randomLevel()
         ids.append(id)
@@ -155,12 +150,7 @@ public struct HNSWIndex: Sendable {
     ) throws(VectorIndexError) -> [VectorMatch] {
         guard query.count == dimension else { throw .wrongDimension(expected: dimension, got: query.count) }
         guard entry >= 0, k > 0 else { return [] }
-        var prepared = query
-        if metric == .cosine {
-            let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard norm > 0 else { throw .zeroVector }
-            for index in prepared.indices { prepared[index] /= norm }
-        }
+        guard let prepared = prepared(query) else { throw .zeroVector }
         let codedQuery = isQuantized ? prepared.map { Int8(max(-127, min(127, ($0 / codeScale).rounded()))) } : []
         let width = max(ef ?? parameters.efSearch, k)
         let top = maxLevel
@@ -184,12 +174,7 @@ public struct HNSWIndex: Sendable {
         }
         if isQuantized, let rescore {
             found = found.compactMap { candidate -> (Float, UInt32)? in
-                guard let vector = rescore(ids[Int(candidate.1)]), vector.count == dimension else { return nil }
-                var exact = vector
-                if metric == .cosine {
-                    let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                    if norm > 0 { for index in exact.indices { exact[index] /= norm } }
-                }
+                guard let vector = rescore(ids[Int(candidate.1)]), vector.count == dimension, let exact = self.prepared(vector) else { return nil }
                 return (Self.distance(prepared, exact, metric), candidate.1)
             }.sorted { $0.0 < $1.0 }
         }
@@ -198,12 +183,7 @@ public struct HNSWIndex: Sendable {
 
     /// Exact search over every live vector: the reference for recall, and the fallback for very selective filters.
     public func exactSearch(_ query: [Float], k: Int, filter: ((Int) -> Bool)? = nil) -> [VectorMatch] {
-        guard query.count == dimension, !vectors.isEmpty else { return [] }
-        var prepared = query
-        if metric == .cosine {
-            let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm > 0 { for index in prepared.indices { prepared[index] /= norm } }
-        }
+        guard query.count == dimension, !vectors.isEmpty, let prepared = prepared(query) else { return [] }
         var best = DistanceHeap(nearestFirst: false, capacity: k + 1)
         for node in 0..<ids.count where !deleted[node] && (filter.map { $0(ids[node]) } ?? true) {
             let distance = floatDistance(prepared, UInt32(node))
@@ -221,6 +201,14 @@ public struct HNSWIndex: Sendable {
     }
 
     // MARK: Graph internals
+
+    /// The vector as the index compares it: unit length for cosine; nil when it has no direction.
+    private func prepared(_ vector: [Float]) -> [Float]? {
+        guard metric == .cosine else { return vector }
+        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard norm > 0 else { return nil }
+        return vector.map { $0 / norm }
+    }
 
     /// Runs `body` with raw pointers into the index's arrays.
     private func withView<Result>(_ body: (GraphView) throws -> Result) rethrows -> Result {
@@ -338,35 +326,23 @@ public struct HNSWIndex: Sendable {
             candidates.push(distance, node)
             if accepted(node) { results.push(distance, node) }
         }
+        func consider(_ neighbor: UInt32) {
+            guard scratch.visit(neighbor) else { return }
+            let neighborDistance = measure(neighbor)
+            guard results.count < ef || neighborDistance < results.topDistance else { return }
+            candidates.push(neighborDistance, neighbor)
+            if accepted(neighbor) {
+                results.push(neighborDistance, neighbor)
+                if results.count > ef { results.pop() }
+            }
+        }
         while !candidates.isEmpty {
             let (distance, node) = candidates.pop()
             if results.count >= ef, distance > results.topDistance { break }
-            let links: UnsafeBufferPointer<UInt32>
             if layer == 0 {
-                links = view.layer0(node)
+                for neighbor in view.layer0(node) { consider(neighbor) }
             } else {
-                let upper = view.upperLinks[Int(node)][layer - 1]
-                for neighbor in upper where scratch.visit(neighbor) {
-                    let neighborDistance = measure(neighbor)
-                    if results.count < ef || neighborDistance < results.topDistance {
-                        candidates.push(neighborDistance, neighbor)
-                        if accepted(neighbor) {
-                            results.push(neighborDistance, neighbor)
-                            if results.count > ef { results.pop() }
-                        }
-                    }
-                }
-                continue
-            }
-            for neighbor in links where scratch.visit(neighbor) {
-                let neighborDistance = measure(neighbor)
-                if results.count < ef || neighborDistance < results.topDistance {
-                    candidates.push(neighborDistance, neighbor)
-                    if accepted(neighbor) {
-                        results.push(neighborDistance, neighbor)
-                        if results.count > ef { results.pop() }
-                    }
-                }
+                for neighbor in view.upperLinks[Int(node)][layer - 1] { consider(neighbor) }
             }
         }
         var ordered: [(Float, UInt32)] = []

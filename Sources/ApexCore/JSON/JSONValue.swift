@@ -84,6 +84,20 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 extension JSONValue {
+    /// The string, number and boolean members of an object, as text: what search filters compare with.
+    public var scalarFields: [String: String] {
+        guard case .object(let members) = self else { return [:] }
+        var fields: [String: String] = [:]
+        for (key, value) in members {
+            switch value {
+            case .string(let text): fields[key] = text
+            case .integer, .number, .bool: fields[key] = JSONWriter.string(value)
+            default: continue
+            }
+        }
+        return fields
+    }
+
     /// A string value, or null when `value` is nil.
     public static func optional(_ value: String?) -> JSONValue {
         value.map(JSONValue.string) ?? .null
