@@ -52,11 +52,11 @@ public struct DocumentService: Sendable {
         let record = DocumentRecord(
             id: documentID, title: input.title, content: input.content, metadata: input.metadata, source: input.source,
             referenceTime: input.referenceTime, recordedAt: now, chunkCount: chunks.count)
-        let (rowIDs, previous) = try await store.saveDocument(
+        let (rowIDs, previous, generation) = try await store.saveDocument(
             record, chunks: zip(chunks, embeddings).map(ChunkRecord.init), mentions: mentions, embedder: embedder.identity)
-        try await vectors.delete(previous)
         let payload = input.metadata.scalarFields
-        try await vectors.upsert(zip(rowIDs, embeddings).map { VectorItem(id: $0, vector: $1, payload: payload) })
+        try await vectors.apply(
+            removing: previous, adding: zip(rowIDs, embeddings).map { VectorItem(id: $0, vector: $1, payload: payload) }, generation: generation)
         return record
     }
 
@@ -68,8 +68,8 @@ public struct DocumentService: Sendable {
 
     /// Removes the document, its chunks, vectors, full-text rows and mentions, and nothing else.
     public func delete(_ id: EntityID) async throws {
-        guard let rowIDs = try await store.deleteDocument(id) else { throw DocumentError.unknownDocument(id.description) }
-        try await vectors.delete(rowIDs)
+        guard let (removed, generation) = try await store.deleteDocument(id) else { throw DocumentError.unknownDocument(id.description) }
+        try await vectors.apply(removing: removed, adding: [], generation: generation)
     }
 
     /// Chunks matching `query`, best first: by vector, by text (BM25), or both fused by reciprocal rank.

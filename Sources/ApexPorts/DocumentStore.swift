@@ -7,15 +7,20 @@ public protocol DocumentStore: Sendable {
 
     /// Stores a document with its chunks and mentions in one transaction, replacing an existing one with the same id.
     ///
-    /// - Returns: the row ids of the new chunks, in order (the ids the vector store indexes), and of the chunks replaced.
+    /// - Returns: the row ids of the new chunks, in order (the ids the vector store indexes), of the chunks replaced,
+    ///   and the vector generation the change brought the store to.
     func saveDocument(_ document: DocumentRecord, chunks: [ChunkRecord], mentions: [EntityID], embedder: EmbedderIdentity) async throws
-        -> (inserted: [Int64], removed: [Int64])
+        -> (inserted: [Int64], removed: [Int64], generation: Int64)
 
     /// The document with this id.
     func document(_ id: EntityID) async throws -> DocumentRecord?
 
-    /// Removes the document, its chunks, full-text rows and mentions; returns the chunk row ids removed, nil if there was none.
-    func deleteDocument(_ id: EntityID) async throws -> [Int64]?
+    /// Removes the document, its chunks, full-text rows and mentions; returns the chunk row ids removed and the new
+    /// vector generation, nil if there was no such document.
+    func deleteDocument(_ id: EntityID) async throws -> (removed: [Int64], generation: Int64)?
+
+    /// A counter that every change to stored chunks increases: a saved vector index built at this value is current.
+    func vectorGeneration() async throws -> Int64
 
     /// Chunks whose text matches `query` (FTS5 syntax-safe), best (BM25) first, restricted to documents whose metadata match `filters`.
     func textSearch(_ query: String, limit: Int, filters: [String: String]) async throws -> [ChunkHit]

@@ -1,9 +1,7 @@
 /// Where embeddings are indexed for nearest-neighbour search (DESIGN.md: in-process HNSW embedded; Qdrant or pgvector later).
 public protocol VectorStore: Sendable {
-    /// Adds or replaces vectors by id.
-    func upsert(_ items: [VectorItem]) async throws
-    /// Removes vectors by id (unknown ids are ignored).
-    func delete(_ ids: [Int64]) async throws
+    /// Replaces the vectors `removed` by `items`: the change that brought the record store to vector generation `generation`.
+    func apply(removing removed: [Int64], adding items: [VectorItem], generation: Int64) async throws
     /// The `limit` nearest vectors to `query` whose payload has every field of `filter`, nearest first.
     func search(_ query: [Float], limit: Int, filter: [String: String]) async throws -> [VectorHit]
 }

@@ -11,7 +11,7 @@ extension SQLiteStore {
     }
 
     public func saveDocument(_ document: DocumentRecord, chunks: [ChunkRecord], mentions: [EntityID], embedder: EmbedderIdentity) async throws
-        -> (inserted: [Int64], removed: [Int64])
+        -> (inserted: [Int64], removed: [Int64], generation: Int64)
     {
         try await pool.write { db in
             try db.execute(
@@ -41,7 +41,7 @@ extension SQLiteStore {
             for entity in Set(mentions) {
                 try db.execute(sql: "INSERT OR IGNORE INTO document_mentions (document_id, entity_id) VALUES (?, ?)", arguments: [document.id.blob, entity.blob])
             }
-            return (rowIDs, removed)
+            return (rowIDs, removed, try Self.bumpGeneration(db))
         }
     }
 
@@ -63,7 +63,16 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteDocument(_ id: EntityID) async throws -> [Int64]? {
+    public func vectorGeneration() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT generation FROM vector_generation WHERE id = 1") ?? 0 }
+    }
+
+    static func bumpGeneration(_ db: Database) throws -> Int64 {
+        try db.execute(sql: "UPDATE vector_generation SET generation = generation + 1 WHERE id = 1")
+        return try Int64.fetchOne(db, sql: "SELECT generation FROM vector_generation WHERE id = 1") ?? 0
+    }
+
+    public func deleteDocument(_ id: EntityID) async throws -> (removed: [Int64], generation: Int64)? {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM documents WHERE id = ?", arguments: [id.blob]) != nil else { return nil }
             let rowIDs = try Int64.fetchAll(db, sql: "SELECT rowid FROM chunks WHERE document_id = ?", arguments: [id.blob])
@@ -71,7 +80,7 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM chunks WHERE document_id = ?", arguments: [id.blob])
             try db.execute(sql: "DELETE FROM document_mentions WHERE document_id = ?", arguments: [id.blob])
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id.blob])
-            return rowIDs
+            return (rowIDs, try Self.bumpGeneration(db))
         }
     }
 

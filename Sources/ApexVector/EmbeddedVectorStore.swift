@@ -1,71 +1,101 @@
 public import ApexPorts
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded ``VectorStore``: an in-process HNSW index over vectors kept by the record store.
 ///
-/// The vectors live in the SQLite file (the chunks table); the graph is a cache
-/// built from them on first use, so a crash loses nothing. A filter that few
-/// vectors pass is answered by exact search over those, so that selective
-/// filters never collapse recall.
+/// The vectors live in the SQLite file (the chunks table); the graph is a cache.
+/// It is saved to `cacheFile` together with the record store's vector generation
+/// at the time, and loaded at start only when that generation is still current;
+/// otherwise it is rebuilt from the stored vectors, so a crash or a writer in
+/// another process costs time, never correctness. A filter that few vectors pass
+/// is answered by exact search over those, so that selective filters never
+/// collapse recall.
 public actor EmbeddedVectorStore: VectorStore {
     private let dimension: Int
     private let parameters: HNSWParameters
+    private let cacheFile: String?
+    private let currentGeneration: @Sendable () async throws -> Int64
     private let loader: @Sendable () async throws -> [VectorItem]
     private var index: HNSWIndex?
     private var payloads: [Int64: [String: String]] = [:]
+    /// The record store's vector generation the index matches; nil when unknown (another writer got in between).
+    private var generation: Int64?
+    private var savedGeneration: Int64?
     private var scratch = HNSWSearchScratch()
 
     /// Below this share of passing vectors, a filtered search scans them exactly.
     static let exactShare = 0.05
 
-    /// - Parameter loader: every stored vector, read when the index is first needed.
-    public init(dimension: Int, parameters: HNSWParameters = HNSWParameters(), loader: @escaping @Sendable () async throws -> [VectorItem]) {
+    /// - Parameters:
+    ///   - cacheFile: where the graph is saved (nil: never saved, always rebuilt).
+    ///   - generation: the record store's current vector generation.
+    ///   - loader: every stored vector, read when the index must be rebuilt.
+    public init(
+        dimension: Int, parameters: HNSWParameters = HNSWParameters(), cacheFile: String? = nil,
+        generation: @escaping @Sendable () async throws -> Int64 = { 0 }, loader: @escaping @Sendable () async throws -> [VectorItem]
+    ) {
         self.dimension = dimension
         self.parameters = parameters
+        self.cacheFile = cacheFile
+        self.currentGeneration = generation
         self.loader = loader
     }
 
+    /// Whether the index in memory was read from the saved file (rather than rebuilt).
+    public private(set) var loadedFromFile = false
+
     private func loadedIndex() async throws -> HNSWIndex {
         if let index { return index }
+        let current = try await currentGeneration()
+        if let cacheFile, let saved = try? readSaved(cacheFile), saved.generation == current, saved.index.dimension == dimension {
+            index = saved.index
+            payloads = saved.payloads
+            generation = current
+            savedGeneration = current
+            loadedFromFile = true
+            return saved.index
+        }
         var built = HNSWIndex(dimension: dimension, metric: .cosine, parameters: parameters)
+        var builtPayloads: [Int64: [String: String]] = [:]
         for item in try await loader() where Self.isIndexable(item.vector) {
             try built.add(id: Int(item.id), vector: item.vector)
-            payloads[item.id] = item.payload
+            builtPayloads[item.id] = item.payload
         }
         index = built
+        payloads = builtPayloads
+        generation = current
+        loadedFromFile = false
+        try save()
         return built
     }
 
-    /// Adds or replaces vectors. A vector with no direction (all zeros: a chunk without words) cannot be found by
-    /// cosine and is left out of the index; a vector of the wrong size is an error.
-    public func upsert(_ items: [VectorItem]) async throws {
+    /// Applies one change of the record store. A vector with no direction (all zeros: a chunk without words) cannot
+    /// be found by cosine and is left out; a vector of the wrong size is an error.
+    public func apply(removing removed: [Int64], adding items: [VectorItem], generation newGeneration: Int64) async throws {
         var current = try await loadedIndex()
         // Let go of the stored copy while changing, so that the arrays are not copied; put it back whatever happens.
         index = nil
         defer { index = current }
+        generation = generation.flatMap { $0 + 1 == newGeneration || $0 == newGeneration ? newGeneration : nil }
+        for id in removed {
+            current.delete(id: Int(id))
+            payloads[id] = nil
+        }
         for item in items {
             guard item.vector.count == dimension else { throw VectorIndexError.wrongDimension(expected: dimension, got: item.vector.count) }
-            guard Self.isIndexable(item.vector) else {
-                current.delete(id: Int(item.id))
-                payloads[item.id] = nil
-                continue
-            }
+            guard Self.isIndexable(item.vector) else { continue }
             try current.add(id: Int(item.id), vector: item.vector)
             payloads[item.id] = item.payload
         }
     }
 
-    public func delete(_ ids: [Int64]) async throws {
-        var current = try await loadedIndex()
-        index = nil
-        defer { index = current }
-        for id in ids {
-            current.delete(id: Int(id))
-            payloads[id] = nil
-        }
-    }
-
-    static func isIndexable(_ vector: [Float]) -> Bool {
-        vector.allSatisfy(\.isFinite) && vector.contains { $0 != 0 }
+    /// Saves the graph if it changed since it was saved and still matches a known generation of the record store.
+    public func flush() throws {
+        guard index != nil else { return }
+        try save()
     }
 
     public func search(_ query: [Float], limit: Int, filter: [String: String]) async throws -> [VectorHit] {
@@ -81,5 +111,48 @@ public actor EmbeddedVectorStore: VectorStore {
             matches = try current.search(query, k: limit, ef: max(parameters.efSearch, limit), filter: accepts, scratch: &scratch)
         }
         return matches.map { VectorHit(id: Int64($0.id), distance: $0.distance) }
+    }
+
+    static func isIndexable(_ vector: [Float]) -> Bool {
+        vector.allSatisfy(\.isFinite) && vector.contains { $0 != 0 }
+    }
+
+    // MARK: The saved file: generation, payloads, then the index
+
+    private func save() throws {
+        guard let cacheFile, let index, let generation, generation != savedGeneration else { return }
+        var writer = ByteWriter()
+        writer.write(generation)
+        writer.write(UInt64(payloads.count))
+        for (id, payload) in payloads.sorted(by: { $0.key < $1.key }) {
+            writer.write(id)
+            writer.write(UInt64(payload.count))
+            for (key, value) in payload.sorted(by: { $0.key < $1.key }) {
+                writer.write(string: key)
+                writer.write(string: value)
+            }
+        }
+        let bytes = writer.bytes + index.serialized()
+        let temporary = cacheFile + ".tmp"
+        try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+        // rename(2) replaces the old file atomically: a reader sees the old graph or the new one, never half of one.
+        guard rename(temporary, cacheFile) == 0 else { throw VectorIndexError.corruptFile(reason: "it could not be saved to \(cacheFile)") }
+        savedGeneration = generation
+    }
+
+    private func readSaved(_ path: String) throws -> (generation: Int64, payloads: [Int64: [String: String]], index: HNSWIndex) {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        var reader = ByteReader(bytes)
+        let generation = try reader.read(Int64.self)
+        let count = try reader.readCount(elementSize: 16)
+        var payloads: [Int64: [String: String]] = [:]
+        for _ in 0..<count {
+            let id = try reader.read(Int64.self)
+            let fields = try reader.readCount(elementSize: 16)
+            var payload: [String: String] = [:]
+            for _ in 0..<fields { payload[try reader.readString()] = try reader.readString() }
+            payloads[id] = payload
+        }
+        return (generation, payloads, try HNSWIndex(serialized: reader.remainingBytes()))
     }
 }

@@ -19,17 +19,17 @@ public struct HNSWIndex: Sendable {
     private(set) var codes: [Int8] = []
     /// The float value of one code step.
     private(set) var codeScale: Float = 0
-    private var levels: [UInt8] = []
-    private var links0: [UInt32] = []
-    private var counts0: [UInt8] = []
+    var levels: [UInt8] = []
+    var links0: [UInt32] = []
+    var counts0: [UInt8] = []
     /// Layer-0 link offsets after `quantize()` packs the links (no spare slots), else empty.
-    private var offsets0: [UInt32] = []
-    private var upperLinks: [[[UInt32]]] = []
-    private var deleted: [Bool] = []
-    private var nodeByID: [Int: UInt32] = [:]
-    private var entry: Int = -1
-    private var maxLevel = 0
-    private var random: UInt64
+    var offsets0: [UInt32] = []
+    var upperLinks: [[[UInt32]]] = []
+    var deleted: [Bool] = []
+    var nodeByID: [Int: UInt32] = [:]
+    var entry: Int = -1
+    var maxLevel = 0
+    var random: UInt64
 
     private var m0: Int { parameters.m * 2 }
 
@@ -198,6 +198,59 @@ public struct HNSWIndex: Sendable {
             matches.append(VectorMatch(id: ids[Int(node)], distance: distance))
         }
         return matches.reversed()
+    }
+
+    // MARK: Saving and restoring
+
+    /// The graph fields, together, for the file format.
+    struct StoredState {
+        var random: UInt64 = 0
+        var entry = -1
+        var maxLevel = 0
+        var levels: [UInt8] = []
+        var links0: [UInt32] = []
+        var counts0: [UInt8] = []
+        var offsets0: [UInt32] = []
+        var deleted: [Bool] = []
+        var upperLinks: [[[UInt32]]] = []
+    }
+
+    var storedState: StoredState {
+        StoredState(
+            random: random, entry: entry, maxLevel: maxLevel, levels: levels, links0: links0, counts0: counts0, offsets0: offsets0,
+            deleted: deleted, upperLinks: upperLinks)
+    }
+
+    /// Takes over a read index after checking that its links can be followed safely.
+    mutating func restore(ids: [Int], vectors: [Float], codes: [Int8], codeScale: Float, state: StoredState) throws(VectorIndexError) {
+        let count = ids.count
+        if state.offsets0.isEmpty {
+            guard state.links0.count == count * m0, state.counts0.count == count, state.counts0.allSatisfy({ Int($0) <= m0 }) else {
+                throw .corruptFile(reason: "its layer-0 links do not fit its nodes")
+            }
+        } else {
+            guard state.offsets0.count == count + 1, state.offsets0.first == 0, state.offsets0.last.map({ Int($0) == state.links0.count }) ?? false,
+                zip(state.offsets0, state.offsets0.dropFirst()).allSatisfy({ $0 <= $1 })
+            else { throw .corruptFile(reason: "its packed links do not fit its nodes") }
+        }
+        guard count == 0 || (state.entry >= 0 && state.maxLevel == Int(state.levels[state.entry])) else {
+            throw .corruptFile(reason: "its entry point is damaged")
+        }
+        self.ids = ids
+        self.vectors = vectors
+        self.codes = codes
+        self.codeScale = codeScale
+        random = state.random
+        entry = state.entry
+        maxLevel = state.maxLevel
+        levels = state.levels
+        links0 = state.links0
+        counts0 = state.counts0
+        offsets0 = state.offsets0
+        deleted = state.deleted
+        upperLinks = state.upperLinks
+        nodeByID = [:]
+        for (node, id) in ids.enumerated() where !deleted[node] { nodeByID[id] = UInt32(node) }
     }
 
     // MARK: Graph internals
@@ -412,6 +465,7 @@ public enum VectorIndexError: Error, Sendable, Equatable, CustomStringConvertibl
     case zeroVector
     case notFinite
     case quantized
+    case corruptFile(reason: String)
 
     public var description: String {
         switch self {
@@ -419,6 +473,7 @@ public enum VectorIndexError: Error, Sendable, Equatable, CustomStringConvertibl
         case .zeroVector: "a zero vector has no direction to compare by cosine"
         case .notFinite: "the vector holds a NaN or infinite value"
         case .quantized: "this index holds int8 codes only; rebuild it from the float vectors to add more"
+        case .corruptFile(let reason): "the saved vector index cannot be used: \(reason)"
         }
     }
 }

@@ -132,3 +132,44 @@ extension DocumentServiceTests {
         #expect(try await reopened.search("ACME payment", mode: .vector, limit: 3).first?.chunk.text.contains("ACME") == true)
     }
 }
+
+extension DocumentServiceTests {
+    static func savedGraphService(directory: String) async throws -> (DocumentService, EmbeddedVectorStore) {
+        let store = try await SQLiteStore.open(directory: directory)
+        let vectors = EmbeddedVectorStore(
+            dimension: 128, cacheFile: (directory as NSString).appendingPathComponent("vector-index.bin"),
+            generation: { try await store.vectorGeneration() }
+        ) {
+            try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
+        }
+        return (DocumentService(store: store, vectors: vectors, embedder: Self.embedder, chunker: TextChunker(maximumTokens: 30, overlapTokens: 6)), vectors)
+    }
+
+    /// The graph saved beside the store is used while it is current and rebuilt as soon as another writer changed the chunks.
+    @Test func theSavedGraphIsUsedOnlyWhileCurrent() async throws {
+        let directory = try SpecFixtures.temporaryDirectory()
+        let (first, firstVectors) = try await Self.savedGraphService(directory: directory)
+        _ = try await first.save(DocumentInput(title: "Shop report", content: Self.shopReport))
+        _ = try await first.save(DocumentInput(title: "Invoice", content: Self.invoiceNote))
+        let before = try await first.search("filter replaced in the shop", mode: .vector, limit: 5)
+        try await firstVectors.flush()
+
+        let (second, secondVectors) = try await Self.savedGraphService(directory: directory)
+        #expect(try await second.search("filter replaced in the shop", mode: .vector, limit: 5) == before)
+        #expect(await secondVectors.loadedFromFile)
+
+        // Another process adds a document: the saved graph no longer matches, so the next start rebuilds.
+        let (_, writer) = try await Self.service(directory: directory)
+        let added = try await writer.save(DocumentInput(title: "Reefer", content: "The reefer unit on trailer T-312 failed near Memphis."))
+        let (third, thirdVectors) = try await Self.savedGraphService(directory: directory)
+        let found = try await third.search("reefer failed near Memphis", mode: .vector, limit: 3)
+        #expect(found.first?.chunk.documentID == added.id)
+        #expect(await thirdVectors.loadedFromFile == false)
+
+        // A damaged file is rebuilt from the stored vectors, not trusted.
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("vector-index.bin")))
+        let (fourth, fourthVectors) = try await Self.savedGraphService(directory: directory)
+        #expect(try await fourth.search("reefer failed near Memphis", mode: .vector, limit: 3).first?.chunk.documentID == added.id)
+        #expect(await fourthVectors.loadedFromFile == false)
+    }
+}

@@ -106,3 +106,35 @@ import Testing
         #expect(index.count == 0)
     }
 }
+
+extension HNSWIndexTests {
+    @Test func aSavedIndexReadsBackIdentical() throws {
+        var index = HNSWIndex(dimension: 24, metric: .cosine)
+        let vectors = Self.randomVectors(600, dimension: 24, seed: 31)
+        for (id, vector) in vectors.enumerated() { try index.add(id: id * 3, vector: vector) }
+        index.delete(id: 9)
+        let queries = Self.randomVectors(20, dimension: 24, seed: 32)
+        for quantize in [false, true] {
+            if quantize { index.quantize() }
+            let copy = try HNSWIndex(serialized: index.serialized())
+            var first = HNSWSearchScratch()
+            var second = HNSWSearchScratch()
+            for query in queries {
+                #expect(try copy.search(query, k: 10, scratch: &first) == index.search(query, k: 10, scratch: &second))
+            }
+            #expect(copy.count == index.count)
+            #expect(copy.memoryBytes == index.memoryBytes)
+        }
+    }
+
+    @Test func aDamagedFileIsRefusedNotTrusted() throws {
+        var index = HNSWIndex(dimension: 8)
+        for (id, vector) in Self.randomVectors(50, dimension: 8, seed: 41).enumerated() { try index.add(id: id, vector: vector) }
+        let bytes = index.serialized()
+        #expect(throws: VectorIndexError.self) { try HNSWIndex(serialized: Array(bytes.prefix(bytes.count / 2))) }
+        #expect(throws: VectorIndexError.self) { try HNSWIndex(serialized: Array("not an index at all".utf8)) }
+        var scrambled = bytes
+        for position in stride(from: 200, to: scrambled.count, by: 7) { scrambled[position] = 0xFF }
+        #expect(throws: VectorIndexError.self) { try HNSWIndex(serialized: scrambled) }
+    }
+}

@@ -10,5 +10,6 @@ public enum SQLiteMigrations {
         v0001TemporalRecords,
         v0002StoreWatermark,
         v0003Documents,
+        v0004VectorGeneration,
     ]
 }

@@ -53,10 +53,12 @@ struct DocumentsCommand: AsyncParsableCommand {
                 }
             }
             let memory = try await options.openService(mustExist: false)
-            let saved = try await memory.documentService(embedding).save(
+            let (documents, vectors) = try memory.documentService(embedding, directory: options.directory)
+            let saved = try await documents.save(
                 DocumentInput(
                     title: title ?? (file == "-" ? "stdin" : (file as NSString).lastPathComponent), content: content, metadata: parsedMetadata,
                     source: source, referenceTime: try TimeArgument.parse(referenceTime, option: "--reference-time")))
+            try await vectors.flush()
             Console.answer(["id": .string(saved.id.description), "chunks": .integer(Int64(saved.chunkCount))])
         }
     }
@@ -74,7 +76,9 @@ struct DocumentsCommand: AsyncParsableCommand {
         func run() async throws {
             guard let documentID = EntityID(id) else { throw CLIError.badArgument("\"\(id)\" is not a document id (a UUID)") }
             let memory = try await options.openService(mustExist: true)
-            try await memory.documentService(embedding).delete(documentID)
+            let (documents, vectors) = try memory.documentService(embedding, directory: options.directory)
+            try await documents.delete(documentID)
+            try await vectors.flush()
             Console.answer(["deleted": .string(documentID.description)])
         }
     }
@@ -110,7 +114,8 @@ struct SearchCommand: AsyncParsableCommand {
             filters[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
         let memory = try await options.openService(mustExist: true)
-        let results = try await memory.documentService(embedding).search(query, mode: searchMode, limit: limit, filters: filters)
+        let (documents, _) = try memory.documentService(embedding, directory: options.directory)
+        let results = try await documents.search(query, mode: searchMode, limit: limit, filters: filters)
         Console.answer(["query": .string(query), "mode": .string(searchMode.rawValue), "results": .array(results.map(\.json))])
     }
 }

@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         let memory = try await options.openService(mustExist: false)
         if example { try await loadExample(into: memory, logger: logger) }
         let host = self.host
-        let documents = try memory.documentService(embedding)
+        let (documents, vectors) = try memory.documentService(embedding, directory: options.directory)
         try await documents.checkEmbedder()
         let app = ApexServer.application(
             api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize),
@@ -66,6 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
             })
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        // Stopped gracefully: save the vector graph so that the next start need not rebuild it.
+        try await vectors.flush()
     }
 
     private func loadExample(into memory: MemoryService, logger: Logger) async throws {

@@ -27,14 +27,18 @@ struct DataOptions: ParsableArguments {
 }
 
 extension MemoryService {
-    /// The document service over the same store, with the configured embedder and the in-process HNSW index.
-    func documentService(_ options: EmbedderOptions) throws -> DocumentService {
+    /// The document service over the same store, with the configured embedder and the in-process HNSW index,
+    /// whose graph is saved as `vector-index.bin` in the data directory.
+    func documentService(_ options: EmbedderOptions, directory: String) throws -> (DocumentService, EmbeddedVectorStore) {
         let store = self.store
         let embedder = try options.make()
-        let vectors = EmbeddedVectorStore(dimension: embedder.identity.dimension) {
+        let vectors = EmbeddedVectorStore(
+            dimension: embedder.identity.dimension, cacheFile: (directory as NSString).appendingPathComponent("vector-index.bin"),
+            generation: { try await store.vectorGeneration() }
+        ) {
             try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
         }
-        return DocumentService(store: store, vectors: vectors, embedder: embedder)
+        return (DocumentService(store: store, vectors: vectors, embedder: embedder), vectors)
     }
 }
 
