@@ -116,7 +116,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ApexVectorTests", dependencies: ["ApexVector"], swiftSettings: strict),
+        .testTarget(name: "ApexVectorTests", dependencies: ["ApexVector", "ApexPorts"], swiftSettings: strict),
         .testTarget(name: "apexTests", dependencies: ["ApexCore", "apex"], swiftSettings: strict),
     ]
 )
