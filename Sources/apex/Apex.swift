@@ -16,12 +16,13 @@ struct Apex: AsyncParsableCommand {
         commandName: "apex",
         abstract: "ApexMemory: a temporal knowledge memory. What was true at T, as known at T2.",
         discussion: """
-            Data lives in --data (default ./apex-data, or $APEX_DATA): one SQLite file, created and migrated on first use.
+            Data lives in --data (default ./apex-data, or $APEX_DATA): one SQLite file, created and migrated on first use, and the saved vector graph.
             Times are RFC 3339 (2025-03-02T00:00:00Z); query options also take a bare date (2025-03-02 = its midnight UTC).
             Answers are JSON on stdout; errors are one sentence on stderr with exit status 1.
             """,
         subcommands: [
-            ServeCommand.self, IngestCommand.self, StateCommand.self, DocumentsCommand.self, SearchCommand.self, TimelineCommand.self, EntityCommand.self, MigrateCommand.self, BenchCommand.self,
+            ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, EntityCommand.self, DocumentsCommand.self,
+            SearchCommand.self, MigrateCommand.self, BenchCommand.self,
         ]
     )
 
