@@ -8,6 +8,8 @@ struct GraphView {
     let offsets0: UnsafeBufferPointer<UInt32>
     let nodeCount: Int
     let deleted: UnsafeBufferPointer<Bool>
+    /// Whether any node is a tombstone (if not, the search skips the check).
+    let hasDeleted: Bool
     let upperLinks: [[[UInt32]]]
     let dimension: Int
     let m0: Int

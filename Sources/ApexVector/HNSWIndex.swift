@@ -27,6 +27,8 @@ public struct HNSWIndex: Sendable {
     var upperLinks: [[[UInt32]]] = []
     var deleted: [Bool] = []
     var nodeByID: [Int: UInt32] = [:]
+    /// How many nodes are tombstones.
+    var deletedCount = 0
     var entry: Int = -1
     var maxLevel = 0
     var random: UInt64
@@ -41,7 +43,7 @@ public struct HNSWIndex: Sendable {
     }
 
     /// Live (not deleted) vectors.
-    public var count: Int { ids.count - deleted.lazy.filter { $0 }.count }
+    public var count: Int { ids.count - deletedCount }
     /// Whether searches run on int8 codes.
     public var isQuantized: Bool { !codes.isEmpty }
 
@@ -110,6 +112,7 @@ public struct HNSWIndex: Sendable {
     public mutating func delete(id: Int) -> Bool {
         guard let node = nodeByID.removeValue(forKey: id) else { return false }
         deleted[Int(node)] = true
+        deletedCount += 1
         return true
     }
 
@@ -248,6 +251,7 @@ public struct HNSWIndex: Sendable {
         counts0 = state.counts0
         offsets0 = state.offsets0
         deleted = state.deleted
+        deletedCount = state.deleted.lazy.filter { $0 }.count
         upperLinks = state.upperLinks
         nodeByID = [:]
         for (node, id) in ids.enumerated() where !deleted[node] { nodeByID[id] = UInt32(node) }
@@ -274,7 +278,8 @@ public struct HNSWIndex: Sendable {
                                 try body(
                                     GraphView(
                                         vectors: vectors, codes: codes, links0: links0, counts0: counts0, offsets0: offsets0, nodeCount: ids.count,
-                                        deleted: deleted, upperLinks: upperLinks, dimension: dimension, m0: m0, metric: metric,
+                                        deleted: deleted, hasDeleted: deletedCount > 0, upperLinks: upperLinks, dimension: dimension, m0: m0,
+                                        metric: metric,
                                         codeScale: codeScale))
                             }
                         }
@@ -369,10 +374,13 @@ public struct HNSWIndex: Sendable {
         skipDeleted: Bool, _ measure: Measure
     ) -> [(Float, UInt32)] {
         scratch.begin(nodeCount: view.nodeCount)
-        var candidates = DistanceHeap(nearestFirst: true, capacity: ef * 4)
-        var results = DistanceHeap(nearestFirst: false, capacity: ef + 1)
+        // The heaps live in the scratch, so that a search allocates nothing once warmed up.
+        var candidates = scratch.takeCandidates()
+        var results = scratch.takeResults()
+        defer { scratch.giveBack(candidates: candidates, results: results) }
+        let checksDeleted = skipDeleted && view.hasDeleted
         @inline(__always) func accepted(_ node: UInt32) -> Bool {
-            (!skipDeleted || !view.deleted[Int(node)]) && (filter?(node) ?? true)
+            (!checksDeleted || !view.deleted[Int(node)]) && (filter?(node) ?? true)
         }
         for (distance, node) in entries {
             _ = scratch.visit(node)
@@ -434,12 +442,33 @@ public struct HNSWIndex: Sendable {
     }
 }
 
-/// Per-search working memory (the visited marks), reused across searches by one caller.
+/// Per-search working memory (the visited marks and the two heaps), reused across searches by one caller.
 public struct HNSWSearchScratch: Sendable {
     private var marks: [UInt32] = []
     private var generation: UInt32 = 0
+    private var candidates = DistanceHeap(nearestFirst: true, capacity: 256)
+    private var results = DistanceHeap(nearestFirst: false, capacity: 256)
 
     public init() {}
+
+    mutating func takeCandidates() -> DistanceHeap {
+        var heap = candidates
+        candidates = DistanceHeap(nearestFirst: true, capacity: 0)
+        heap.removeAll()
+        return heap
+    }
+
+    mutating func takeResults() -> DistanceHeap {
+        var heap = results
+        results = DistanceHeap(nearestFirst: false, capacity: 0)
+        heap.removeAll()
+        return heap
+    }
+
+    mutating func giveBack(candidates: DistanceHeap, results: DistanceHeap) {
+        self.candidates = candidates
+        self.results = results
+    }
 
     mutating func begin(nodeCount: Int) {
         if marks.count < nodeCount { marks.append(contentsOf: repeatElement(0, count: nodeCount - marks.count)) }
