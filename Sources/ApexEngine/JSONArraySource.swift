@@ -8,8 +8,8 @@ public final class JSONArraySource: RecordSource {
     private let ingestionTime: Timestamp
     private var index = 0
 
-    /// Parses `bytes`, which must hold one JSON array.
-    public init(bytes: [UInt8], ontology: Ontology, ingestionTime: Timestamp) throws(IngestError) {
+    /// The records of `bytes`, which must hold one JSON array (parsed once, before any write starts).
+    public static func elements(of bytes: [UInt8]) throws(IngestError) -> [JSONValue] {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
@@ -19,6 +19,10 @@ public final class JSONArraySource: RecordSource {
         guard case .array(let elements) = value else {
             throw .badRecord(RecordError(line: 1, code: "bad_json", message: "the body must be a JSON array of records, not \(value.kindName)"))
         }
+        return elements
+    }
+
+    public init(elements: [JSONValue], ontology: Ontology, ingestionTime: Timestamp) {
         self.elements = elements
         self.decoder = RecordDecoder(ontology: ontology)
         self.ingestionTime = ingestionTime

@@ -21,9 +21,9 @@ extension MemoryService {
             }
         case .jsonArray:
             // Parse before opening the write transaction, so a malformed body costs no lock.
-            _ = try JSONArraySource(bytes: body, ontology: ontology, ingestionTime: ingestionTime)
+            let elements = try JSONArraySource.elements(of: body)
             return try await store.ingest(ontology: nil) {
-                try JSONArraySource(bytes: body, ontology: ontology, ingestionTime: ingestionTime)
+                JSONArraySource(elements: elements, ontology: ontology, ingestionTime: ingestionTime)
             }
         }
     }

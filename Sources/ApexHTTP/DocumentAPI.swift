@@ -75,14 +75,11 @@ public struct DocumentAPI: Sendable {
     }
 
     func documentInput(_ request: Request) async throws -> DocumentInput {
-        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "send a document as application/json, not \(type)")
-        }
-        var request = request
-        let buffer = try await request.collectBody(upTo: maximumBodySize)
+        try request.requireContentType(allowed: ["application/json"], what: "a document")
+        let bytes = try await request.collectBytes(upTo: maximumBodySize)
         let body: JSONValue
         do {
-            body = try JSONParser.parse(Array(buffer.readableBytesView))
+            body = try JSONParser.parse(bytes)
         } catch {
             throw APIError(.badRequest, code: "bad_json", message: error.description)
         }

@@ -44,8 +44,8 @@ public struct MemoryAPI: Sendable {
     // MARK: Ontology and records
 
     func putOntology(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        try requireContentType(request, allowed: ["application/yaml", "application/x-yaml", "text/yaml", "application/json"], what: "an ontology")
-        let body = try await collect(request)
+        try request.requireContentType(allowed: ["application/yaml", "application/x-yaml", "text/yaml", "application/json"], what: "an ontology")
+        let body = try await request.collectBytes(upTo: maximumBodySize)
         guard let source = String(validating: body, as: UTF8.self) else {
             throw APIError(.badRequest, code: "bad_ontology", message: "the ontology is not UTF-8 text")
         }
@@ -61,9 +61,9 @@ public struct MemoryAPI: Sendable {
     }
 
     func postRecords(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let type = try requireContentType(
-            request, allowed: ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/json"], what: "records")
-        let body = try await collect(request)
+        let type = try request.requireContentType(
+            allowed: ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/json"], what: "records")
+        let body = try await request.collectBytes(upTo: maximumBodySize)
         let isArray = type.map { $0 == "application/json" } ?? (body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "["))
         let summary = try await memory.ingest(body: body, format: isArray ? .jsonArray : .jsonLines)
         IngestMetrics.record(records: summary.accepted)
@@ -121,28 +121,5 @@ public struct MemoryAPI: Sendable {
             throw APIError(.badRequest, code: "bad_path", message: "the path has an empty or badly escaped segment")
         }
         return value
-    }
-
-    /// The body, refusing more than the limit (413).
-    func collect(_ request: Request) async throws -> [UInt8] {
-        var request = request
-        let buffer = try await request.collectBody(upTo: maximumBodySize)
-        return Array(buffer.readableBytesView)
-    }
-
-    /// The media type of the body, if it is one of `allowed` (415 otherwise); nil when the request names none.
-    ///
-    /// A body without a `Content-Type` is accepted and read by its first character (a client that
-    /// sends none is not saying anything wrong); a type that is not one of `allowed` is refused.
-    @discardableResult
-    func requireContentType(_ request: Request, allowed: [String], what: String) throws -> String? {
-        guard let header = request.headers[.contentType], !header.isEmpty else { return nil }
-        let mediaType = header.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        guard allowed.contains(mediaType) else {
-            throw APIError(
-                .unsupportedMediaType, code: "unsupported_media_type",
-                message: "send \(what) as \(allowed.joined(separator: " or ")), not \(mediaType.isEmpty ? "no content type" : mediaType)")
-        }
-        return mediaType
     }
 }
