@@ -17,7 +17,7 @@ extension SQLiteStore {
                     LIMIT ?2
                     """,
                 arguments: [pattern, limit])
-            return try rows.map { EntityHandle(id: try EntityID(blob: $0[0]), ref: EntityRef(type: $0[1], key: $0[2])) }
+            return try rows.map { try Self.handle($0, at: 0) }
         }
     }
 
@@ -33,7 +33,7 @@ extension SQLiteStore {
                     WHERE p.property = 'name' AND p.value = ?
                     """,
                 arguments: [name, quoted])
-            return try rows.map { EntityHandle(id: try EntityID(blob: $0[0]), ref: EntityRef(type: $0[1], key: $0[2])) }
+            return try rows.map { try Self.handle($0, at: 0) }
         }
     }
 
@@ -50,7 +50,7 @@ extension SQLiteStore {
                     """,
                 arguments: [from.microseconds, to.microseconds, limit])
             return try rows.map {
-                ChangeCount(entity: EntityHandle(id: try EntityID(blob: $0[0]), ref: EntityRef(type: $0[1], key: $0[2])), changes: $0[3])
+                ChangeCount(entity: try Self.handle($0, at: 0), changes: $0[3])
             }
         }
     }

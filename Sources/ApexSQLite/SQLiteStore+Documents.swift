@@ -161,7 +161,7 @@ extension SQLiteStore {
             var handles: [EntityHandle] = []
             for document in documents {
                 for row in try Row.fetchAll(statement, arguments: [document.blob]) {
-                    let handle = EntityHandle(id: try EntityID(blob: row[0]), ref: EntityRef(type: row[1], key: row[2]))
+                    let handle = try Self.handle(row, at: 0)
                     if seen.insert(handle.id).inserted { handles.append(handle) }
                 }
             }

@@ -70,6 +70,11 @@ extension SQLiteStore {
         }
     }
 
+    /// The entity whose id, type and key are the row's columns `index`, `index + 1` and `index + 2`.
+    static func handle(_ row: Row, at index: Int) throws -> EntityHandle {
+        EntityHandle(id: try EntityID(blob: row[index]), ref: EntityRef(type: row[index + 1], key: row[index + 2]))
+    }
+
     static func entity(_ db: Database, _ ref: EntityRef) throws -> EntityHandle? {
         let statement = try db.cachedStatement(sql: "SELECT id FROM entities WHERE type = ? AND key = ?")
         return try Data.fetchOne(statement, arguments: [ref.type, ref.key]).map { EntityHandle(id: try EntityID(blob: $0), ref: ref) }
@@ -118,8 +123,8 @@ extension SQLiteStore {
         var facts: [FactVersion] = []
         let rows = try Row.fetchCursor(statement, arguments: [entity.blob, knownAt.microseconds])
         while let row = try rows.next() {
-            let from = EntityHandle(id: try EntityID(blob: row[1]), ref: EntityRef(type: row[2], key: row[3]))
-            let to = EntityHandle(id: try EntityID(blob: row[4]), ref: EntityRef(type: row[5], key: row[6]))
+            let from = try Self.handle(row, at: 1)
+            let to = try Self.handle(row, at: 4)
             let invalidAt: Int64? = row[8]
             let nextFrom: Int64? = row[11]
             let nextTo: Int64? = row[12]
