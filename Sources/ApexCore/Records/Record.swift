@@ -32,6 +32,15 @@ public enum Record: Sendable, Equatable {
     case end(EndRecord)
 
     /// The transaction time written in the record, if any.
+    /// The entities the record names: its entity, or the two ends of its relation.
+    public var entityRefs: [EntityRef] {
+        switch self {
+        case .state(let record): [record.entity]
+        case .fact(let record): [record.from, record.to]
+        case .end(let record): [record.from, record.to]
+        }
+    }
+
     public var recordedAt: Timestamp? {
         switch self {
         case .state(let record): record.recordedAt

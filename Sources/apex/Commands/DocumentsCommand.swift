@@ -53,12 +53,12 @@ struct DocumentsCommand: AsyncParsableCommand {
                 }
             }
             let memory = try await options.openService(mustExist: false)
-            let (documents, vectors) = try memory.documentService(embedding, directory: options.directory)
+            let (documents, finish) = try await options.documentService(memory, embedding)
             let saved = try await documents.save(
                 DocumentInput(
                     title: title ?? (file == "-" ? "stdin" : (file as NSString).lastPathComponent), content: content, metadata: parsedMetadata,
                     source: source, referenceTime: try TimeArgument.parse(referenceTime, option: "--reference-time")))
-            try await vectors.flush()
+            try await finish()
             Console.answer(["id": .string(saved.id.description), "chunks": .integer(Int64(saved.chunkCount))])
         }
     }
@@ -76,9 +76,9 @@ struct DocumentsCommand: AsyncParsableCommand {
         func run() async throws {
             guard let documentID = EntityID(id) else { throw CLIError.badArgument("\"\(id)\" is not a document id (a UUID)") }
             let memory = try await options.openService(mustExist: true)
-            let (documents, vectors) = try memory.documentService(embedding, directory: options.directory)
+            let (documents, finish) = try await options.documentService(memory, embedding)
             try await documents.delete(documentID)
-            try await vectors.flush()
+            try await finish()
             Console.answer(["deleted": .string(documentID.description)])
         }
     }
@@ -114,7 +114,7 @@ struct SearchCommand: AsyncParsableCommand {
             filters[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
         let memory = try await options.openService(mustExist: true)
-        let (documents, _) = try memory.documentService(embedding, directory: options.directory)
+        let (documents, _) = try await options.documentService(memory, embedding)
         let results = try await documents.search(query, mode: searchMode, limit: limit, filters: filters)
         Console.answer(["query": .string(query), "mode": .string(searchMode.rawValue), "results": .array(results.map(\.json))])
     }

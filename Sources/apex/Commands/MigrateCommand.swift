@@ -1,10 +1,11 @@
 import ApexCore
 import ApexMigrations
+import ApexPostgres
 import ApexSQLite
 import ArgumentParser
 import Foundation
 
-/// `apex migrate status|up|down`: the embedded store's schema versions.
+/// `apex migrate status|up|down`: the schema versions of the embedded store, or of PostgreSQL with `--database-url`.
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
@@ -13,7 +14,9 @@ struct MigrateCommand: AsyncParsableCommand {
             Migrations are versioned files in the apex source tree, each with its down step. The store's apex_schema_history table \
             records version, name, SHA-256 checksum, applied_at and duration of each applied one. A migration whose file changed \
             after it was applied is reported as checksum_mismatch and blocks up and down. Other commands apply pending migrations \
-            on first use.
+            on first use. On PostgreSQL (--database-url) a run holds an advisory lock for its whole length: a second apex migrating \
+            the same database waits for it, then finds nothing left to do; migrations that build indexes on live tables do so with \
+            CREATE INDEX CONCURRENTLY, outside a transaction.
             """,
         subcommands: [Status.self, Up.self, Down.self]
     )
@@ -27,13 +30,13 @@ struct MigrateCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() async throws {
-            let store = try await SQLiteStore.open(directory: options.directory, migrate: false)
-            let rows = try await store.migrator.status()
+            let (runner, location) = try await MigrateCommand.runner(options)
+            let rows = try await runner.status()
             if json {
-                Console.answer(.object([("store", "sqlite"), ("migrations", .array(rows.map(MigrateCommand.json)))]))
+                Console.answer(.object([("store", .string(runner.storeName)), ("migrations", .array(rows.map(MigrateCommand.json)))]))
                 return
             }
-            print("sqlite store in \(options.directory)")
+            print("\(runner.storeName) store in \(location)")
             for row in rows {
                 var line = String(format: "%5d  %-28@ %-18@", row.version, row.name as NSString, row.state.rawValue as NSString)
                 if let applied = row.applied {
@@ -56,8 +59,7 @@ struct MigrateCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() async throws {
-            let store = try await SQLiteStore.open(directory: options.directory, migrate: false)
-            let steps = try await store.migrator.up(to: to)
+            let steps = try await MigrateCommand.runner(options).runner.up(to)
             MigrateCommand.report(steps, nothing: "the schema is up to date")
         }
     }
@@ -72,10 +74,21 @@ struct MigrateCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() async throws {
-            let store = try await SQLiteStore.open(directory: options.directory, migrate: false)
-            let steps = try await store.migrator.down(to: to)
+            let steps = try await MigrateCommand.runner(options).runner.down(to)
             MigrateCommand.report(steps, nothing: "nothing to roll back")
         }
+    }
+
+    /// The migration runner of the store the options name, and where that store is (for messages).
+    static func runner(_ options: DataOptions) async throws -> (runner: AnyMigrationRunner, location: String) {
+        if let url = options.postgresURL {
+            let store = try await OpenedStores.shared.postgres(url: url, migrate: false)
+            var target = store.migrator.target
+            target.onWait = { Console.error($0) }
+            return (AnyMigrationRunner(MigrationRunner(target: target, migrations: PostgresMigrations.all)), store.url.description)
+        }
+        let store = try await SQLiteStore.open(directory: options.directory, migrate: false)
+        return (AnyMigrationRunner(store.migrator), options.directory)
     }
 
     static func report(_ steps: [MigrationStep], nothing: String) {

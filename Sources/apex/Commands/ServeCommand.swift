@@ -7,11 +7,11 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// `apex serve`: the HTTP API over the embedded store.
+/// `apex serve`: the HTTP API over the embedded store, or over PostgreSQL with `--database-url`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the HTTP API (see /openapi.yaml) over the memory in --data.",
+        abstract: "Serve the HTTP API (see /openapi.yaml) over the memory in --data, or in PostgreSQL with --database-url.",
         discussion: """
             Binds to 127.0.0.1:8080 unless told otherwise; --port 0 picks a free port. Stops gracefully on SIGINT or SIGTERM. \
             With --example, a memory that has no ontology yet is first loaded with examples/logistics (ontology and records).
@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         let memory = try await options.openService(mustExist: false)
         if example { try await loadExample(into: memory, logger: logger) }
         let host = self.host
-        let (documents, vectors) = try memory.documentService(embedding, directory: options.directory)
+        let (documents, finish) = try await options.documentService(memory, embedding)
         try await documents.checkEmbedder()
         let app = ApexServer.application(
             api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize),
@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         // Stopped gracefully: save the vector graph so that the next start need not rebuild it.
-        try await vectors.flush()
+        try await finish()
     }
 
     private func loadExample(into memory: MemoryService, logger: Logger) async throws {

@@ -1,44 +1,89 @@
 import ApexCore
 import ApexEngine
 import ApexPorts
+import ApexPostgres
 import ApexSQLite
 import ApexVector
 import ArgumentParser
 import Foundation
 
-/// The `--data` option every command shares, and opening the store it names.
+/// The `--data` and `--database-url` options every command shares, and opening the store they name.
+///
+/// Without a database URL the memory is the embedded SQLite file in the data
+/// directory; with one, records, facts, documents and vectors live in that
+/// PostgreSQL database (which needs the `vector` extension).
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: "The data directory (default: $APEX_DATA or ./apex-data).")
+    @Option(name: .long, help: "The data directory of the embedded store (default: $APEX_DATA or ./apex-data).")
     var data: String?
+
+    @Option(
+        name: .customLong("database-url"),
+        help: "postgres://user:password@host:5432/database: keep records, facts, documents and vectors in PostgreSQL with pgvector instead (default: $APEX_DATABASE_URL).")
+    var databaseURL: String?
 
     /// The directory in effect.
     var directory: String {
         data ?? ProcessInfo.processInfo.environment["APEX_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./apex-data"
     }
 
-    /// Opens the store, applying pending migrations; with `mustExist`, a missing store is an error.
+    /// The PostgreSQL URL in effect, nil for the embedded store.
+    var postgresURL: String? {
+        databaseURL ?? ProcessInfo.processInfo.environment["APEX_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Opens the store, applying pending migrations; with `mustExist`, a missing embedded store is an error.
     func openService(mustExist: Bool) async throws -> MemoryService {
+        if let postgresURL {
+            return MemoryService(store: try await OpenedStores.shared.postgres(url: postgresURL, migrate: true))
+        }
         if mustExist {
             let file = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
             guard FileManager.default.fileExists(atPath: file) else { throw CLIError.noMemory(directory: directory) }
         }
         return MemoryService(store: try await SQLiteStore.open(directory: directory))
     }
-}
 
-extension MemoryService {
-    /// The document service over the same store, with the configured embedder and the in-process HNSW index,
-    /// whose graph is saved as `vector-index.bin` in the data directory.
-    func documentService(_ options: EmbedderOptions, directory: String) throws -> (DocumentService, EmbeddedVectorStore) {
-        let store = self.store
+    /// The document service over the memory's store with the configured embedder, and what to call before exiting.
+    ///
+    /// On PostgreSQL the vectors are indexed by pgvector (caught up with the
+    /// stored chunks first, should an earlier run have stopped between the two);
+    /// embedded, by the in-process HNSW index whose graph is saved as
+    /// `vector-index.bin` in the data directory when the command ends.
+    func documentService(_ memory: MemoryService, _ options: EmbedderOptions) async throws -> (DocumentService, finish: @Sendable () async throws -> Void) {
+        let store = memory.store
         let embedder = try options.make()
-        let vectors = EmbeddedVectorStore(
-            dimension: embedder.identity.dimension, cacheFile: (directory as NSString).appendingPathComponent("vector-index.bin"),
-            generation: { try await store.vectorGeneration() }
-        ) {
+        let load: @Sendable () async throws -> [VectorItem] = {
             try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
         }
-        return (DocumentService(store: store, vectors: vectors, embedder: embedder), vectors)
+        if let postgres = store as? PostgresStore {
+            let vectors = PgVectorStore(store: postgres, dimension: embedder.identity.dimension)
+            let stored = try await postgres.embedder()
+            if stored == nil || stored == embedder.identity {
+                try await vectors.catchUp(to: try await postgres.vectorGeneration(), loading: load)
+            }
+            return (DocumentService(store: store, vectors: vectors, embedder: embedder), { })
+        }
+        let vectors = EmbeddedVectorStore(
+            dimension: embedder.identity.dimension, cacheFile: (directory as NSString).appendingPathComponent("vector-index.bin"),
+            generation: { try await store.vectorGeneration() }, loader: load)
+        return (DocumentService(store: store, vectors: vectors, embedder: embedder), { try await vectors.flush() })
+    }
+}
+
+/// The PostgreSQL stores a command opened, shut down before the process exits so that the server sees clean disconnects.
+actor OpenedStores {
+    static let shared = OpenedStores()
+    private var stores: [PostgresStore] = []
+
+    func postgres(url: String, migrate: Bool) async throws -> PostgresStore {
+        let store = try await PostgresStore.connect(url: url, migrate: migrate)
+        stores.append(store)
+        return store
+    }
+
+    func shutdownAll() async {
+        for store in stores { await store.shutdown() }
+        stores.removeAll()
     }
 }
 

@@ -1,0 +1,138 @@
+import ApexCore
+public import ApexPorts
+import Foundation
+import Logging
+public import PostgresNIO
+
+/// The pgvector adapter of ``VectorStore``: vectors in the `vector_items` table, searched through an HNSW index.
+///
+/// Dimensions with an index (``PostgresMigrations/indexedDimensions``: 384 and
+/// 1,536 as `vector`, 3,072 as `halfvec`) are searched approximately by cosine
+/// distance with `hnsw.ef_search` set per query; a filtered search turns on
+/// pgvector's iterative scan (`hnsw.iterative_scan = strict_order`), so that a
+/// selective filter still fills the result. Other dimensions are scanned exactly.
+/// The table records the vector generation it has caught up with, so that a
+/// change the record store committed but the vector store missed (a crash in
+/// between) is found and repaired by ``catchUp(to:loading:)``.
+public struct PgVectorStore: VectorStore {
+    public let client: PostgresClient
+    public let dimension: Int
+    /// The HNSW candidate list size of a search (at least the number of results asked for).
+    public let efSearch: Int
+    let logger: Logger
+
+    /// Rows per insert statement.
+    static let batchSize = 500
+
+    public init(store: PostgresStore, dimension: Int, efSearch: Int = 64) {
+        self.client = store.client
+        self.logger = store.logger
+        self.dimension = dimension
+        self.efSearch = max(1, min(efSearch, 1000))
+    }
+
+    /// How the index of this dimension stores vectors, nil when there is none (exact search).
+    public var precision: VectorPrecision? { PostgresMigrations.indexedDimensions[dimension] }
+
+    public func apply(removing removed: [Int64], adding items: [VectorItem], generation: Int64) async throws {
+        try await write { connection, logger in
+            if !removed.isEmpty {
+                try await connection.run("DELETE FROM vector_items WHERE id = ANY(\(removed)::bigint[])", logger: logger)
+            }
+            try await Self.insert(items, connection, logger)
+            try await connection.run("UPDATE vector_index_state SET generation = GREATEST(generation, \(generation)) WHERE id = 1", logger: logger)
+        }
+    }
+
+    /// The vector generation the table has caught up with.
+    public func generation() async throws -> Int64 {
+        do {
+            return try await client.query("SELECT generation FROM vector_index_state WHERE id = 1", logger: logger).collect().first?.decode(Int64.self) ?? 0
+        } catch {
+            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    /// Replaces every vector by `loading()` when the table is not at the record store's `generation`; returns whether it did.
+    @discardableResult
+    public func catchUp(to generation: Int64, loading: () async throws -> [VectorItem]) async throws -> Bool {
+        guard try await self.generation() != generation else { return false }
+        let items = try await loading()
+        try await write { connection, logger in
+            try await connection.run("DELETE FROM vector_items", logger: logger)
+            try await Self.insert(items, connection, logger)
+            try await connection.run("UPDATE vector_index_state SET generation = \(generation) WHERE id = 1", logger: logger)
+        }
+        return true
+    }
+
+    public func search(_ query: [Float], limit: Int, filter: [String: String]) async throws -> [VectorHit] {
+        guard limit > 0, query.count == dimension else { return [] }
+        let literal = Self.literal(query)
+        let type = precision.map { "\($0.rawValue)(\(dimension))" } ?? "vector"
+        var binds = PostgresBindings()
+        binds.append(literal)
+        // The type and dimension come from the store's configuration, never from a request.
+        var sql = "SELECT id, (embedding::\(type) <=> $1::\(type))::float8 FROM vector_items WHERE vector_dims(embedding) = \(dimension)"
+        if !filter.isEmpty {
+            binds.append(JSONWriter.string(.object(filter.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+            sql += " AND payload @> $2::jsonb"
+        }
+        binds.append(Int64(limit))
+        sql += " ORDER BY embedding::\(type) <=> $1::\(type) LIMIT $\(binds.count)"
+        let ef = String(max(efSearch, min(limit, 1000)))
+        let scan = filter.isEmpty ? "off" : "strict_order"
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        let logger = self.logger
+        do {
+            return try await client.withConnection { connection in
+                try await connection.run(
+                    "SELECT set_config('hnsw.ef_search', \(ef), false), set_config('hnsw.iterative_scan', \(scan), false)", logger: logger)
+                return try await connection.run(query, logger: logger).map { row in
+                    let (id, distance) = try row.decode((Int64, Double).self)
+                    return VectorHit(id: id, distance: Float(distance))
+                }
+            }
+        } catch {
+            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    private func write(_ body: (PostgresConnection, Logger) async throws -> Void) async throws {
+        let logger = self.logger
+        do {
+            try await client.inTransaction(logger: logger) { connection in try await body(connection, logger) }
+        } catch {
+            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    private static func insert(_ items: [VectorItem], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        var start = 0
+        while start < items.count {
+            let batch = items[start..<min(start + batchSize, items.count)]
+            start += batchSize
+            let ids = batch.map(\.id)
+            let vectors = batch.map { literal($0.vector) }
+            let payloads = batch.map { item in JSONWriter.string(.object(item.payload.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })) }
+            try await connection.run(
+                """
+                INSERT INTO vector_items (id, embedding, payload)
+                SELECT t.id, t.embedding::vector, t.payload::jsonb FROM unnest(\(ids)::bigint[], \(vectors)::text[], \(payloads)::text[]) AS t (id, embedding, payload)
+                ON CONFLICT (id) DO UPDATE SET embedding = excluded.embedding, payload = excluded.payload
+                """, logger: logger)
+        }
+    }
+
+    /// pgvector's text form: `[0.1,0.2,...]`.
+    static func literal(_ vector: [Float]) -> String {
+        var text = "["
+        text.reserveCapacity(vector.count * 12)
+        for (index, value) in vector.enumerated() {
+            if index > 0 { text.append(",") }
+            text.append(value.isFinite ? "\(value)" : "0")
+        }
+        text.append("]")
+        return text
+    }
+}

@@ -1,0 +1,147 @@
+public import ApexMigrations
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Lets the ``MigrationRunner`` manage a PostgreSQL database.
+///
+/// Two `apex migrate up` runs against one database never interleave: the
+/// runner's whole run holds a session advisory lock (`pg_advisory_lock`
+/// semantics, taken by polling `pg_try_advisory_lock` so that a waiter holds
+/// no snapshot that a `CREATE INDEX CONCURRENTLY` of the holder would wait
+/// for). A transactional step runs with its history row in one transaction;
+/// a non-transactional one (concurrent index builds) runs its statements one
+/// by one and then records itself.
+public struct PostgresMigrationTarget: MigrationTarget {
+    public let client: PostgresClient
+    let logger: Logger
+    /// Told once when another process holds the lock and this one waits for it.
+    public var onWait: @Sendable (String) -> Void = { _ in }
+
+    /// The advisory lock key: "apex" in ASCII.
+    static let lockKey: Int64 = 0x6170_6578
+
+    public var storeName: String { "postgres" }
+
+    public init(client: PostgresClient, logger: Logger, onWait: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.client = client
+        self.logger = logger
+        self.onWait = onWait
+    }
+
+    public func prepareHistory() async throws {
+        try await transaction { connection in
+            // Two first runs may both find the table missing: the transaction lock makes one create it.
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            try await connection.run(
+                """
+                CREATE TABLE IF NOT EXISTS apex_schema_history (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    checksum text NOT NULL,
+                    applied_at text NOT NULL,
+                    duration_ms double precision NOT NULL
+                )
+                """, logger: logger)
+        }
+    }
+
+    public func appliedMigrations() async throws -> [AppliedMigration] {
+        do {
+            return try await client.query(
+                "SELECT version, name, checksum, applied_at, duration_ms FROM apex_schema_history ORDER BY version", logger: logger
+            ).collect().map { row in
+                let (version, name, checksum, appliedAt, duration) = try row.decode((Int32, String, String, String, Double).self)
+                return AppliedMigration(version: Int(version), name: name, checksum: checksum, appliedAt: appliedAt, durationMilliseconds: duration)
+            }
+        } catch {
+            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    public func run(_ migration: Migration, direction: MigrationDirection, record: AppliedMigration) async throws {
+        let statements = SQLStatements.split(direction == .up ? migration.up : migration.down)
+        let logger = self.logger
+        do {
+            if migration.transactional {
+                try await transaction { connection in
+                    guard try await Self.needsStep(migration, direction, connection, logger) else { return }
+                    let start = ContinuousClock.now
+                    for statement in statements {
+                        try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await Self.recordStep(migration, direction, record, since: start, connection, logger)
+                }
+            } else {
+                try await client.withConnection { connection in
+                    guard try await Self.needsStep(migration, direction, connection, logger) else { return }
+                    let start = ContinuousClock.now
+                    for statement in statements {
+                        try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await Self.recordStep(migration, direction, record, since: start, connection, logger)
+                }
+            }
+        } catch let error as PSQLError {
+            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    public func withMigrationLock<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        let logger = self.logger
+        return try await client.withConnection { connection in
+            var told = false
+            while try await !Self.tryLock(connection, logger) {
+                if !told {
+                    onWait("another apex holds the migration lock of this database; waiting for it to finish")
+                    told = true
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            do {
+                let result = try await body()
+                try await connection.run("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.run("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private static func tryLock(_ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
+        let rows = try await connection.run("SELECT pg_try_advisory_lock(\(lockKey))", logger: logger)
+        return try rows.first?.decode(Bool.self) ?? false
+    }
+
+    private static func needsStep(_ migration: Migration, _ direction: MigrationDirection, _ connection: PostgresConnection, _ logger: Logger)
+        async throws -> Bool
+    {
+        let version = Int32(migration.version)
+        let applied = try await !connection.run("SELECT 1 FROM apex_schema_history WHERE version = \(version)", logger: logger).isEmpty
+        return direction == .up ? !applied : applied
+    }
+
+    private static func recordStep(
+        _ migration: Migration, _ direction: MigrationDirection, _ record: AppliedMigration, since start: ContinuousClock.Instant,
+        _ connection: PostgresConnection, _ logger: Logger
+    ) async throws {
+        let version = Int32(migration.version)
+        switch direction {
+        case .up:
+            let elapsed = ContinuousClock.now - start
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            try await connection.run(
+                """
+                INSERT INTO apex_schema_history (version, name, checksum, applied_at, duration_ms)
+                VALUES (\(version), \(record.name), \(record.checksum), \(record.appliedAt), \(milliseconds))
+                """, logger: logger)
+        case .down:
+            try await connection.run("DELETE FROM apex_schema_history WHERE version = \(version)", logger: logger)
+        }
+    }
+
+    private func transaction(_ body: (PostgresConnection) async throws -> Void) async throws {
+        try await client.inTransaction(logger: logger, body)
+    }
+}

@@ -1,0 +1,151 @@
+public import ApexCore
+public import ApexPorts
+import Foundation
+import Logging
+import PostgresNIO
+
+extension PostgresStore {
+    /// Reads the ontology, the entity, its versions and facts in one read-only repeatable-read transaction: one consistent snapshot.
+    public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
+        let logger = self.logger
+        do {
+            return try await client.inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
+                let source = try await connection.run("SELECT source FROM ontology WHERE id = 1", logger: logger).first?.decode(String.self)
+                guard
+                    let row = try await connection.run("SELECT id FROM entities WHERE type = \(ref.type) AND key = \(ref.key)", logger: logger).first
+                else {
+                    return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: [])
+                }
+                let handle = EntityHandle(id: EntityID(uuid: try row.decode(UUID.self)), ref: ref)
+                let versions = try await Self.propertyVersions(connection, handle.id, property: property, knownAt: knownAt, logger)
+                guard includeFacts else {
+                    return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: [], ends: [])
+                }
+                let facts = try await Self.facts(connection, handle.id, knownAt: knownAt, logger)
+                let ends = facts.isEmpty ? [] : try await Self.ends(connection, handle.id, knownAt: knownAt, logger)
+                return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: facts, ends: ends)
+            }
+        } catch let error as PSQLError {
+            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {
+        try await onConnection { connection, logger in try await Self.propertyVersions(connection, entity, property: property, knownAt: knownAt, logger) }
+    }
+
+    public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
+        try await onConnection { connection, logger in try await Self.facts(connection, entity, knownAt: knownAt, logger) }
+    }
+
+    public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
+        try await onConnection { connection, logger in try await Self.ends(connection, entity, knownAt: knownAt, logger) }
+    }
+
+    public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
+        let (id, after, knownAt) = (entity.uuid, after.microseconds, knownAt.microseconds)
+        let query: PostgresQuery =
+            switch side {
+            case .from:
+                "SELECT min(valid_at) FROM facts WHERE from_id = \(id) AND relation = \(relation) AND valid_at > \(after) AND recorded_at <= \(knownAt)"
+            case .to:
+                "SELECT min(valid_at) FROM facts WHERE to_id = \(id) AND relation = \(relation) AND valid_at > \(after) AND recorded_at <= \(knownAt)"
+            }
+        let value = try await rows(query).first?.decode(Int64?.self)
+        return value.map(Timestamp.init(microseconds:))
+    }
+
+    /// Runs `body` on a pooled connection, turning PostgresNIO's errors into the store's.
+    func onConnection<Result: Sendable>(_ body: (PostgresConnection, Logger) async throws -> Result) async throws -> Result {
+        let logger = self.logger
+        do {
+            return try await client.withConnection { connection in try await body(connection, logger) }
+        } catch let error as PSQLError {
+            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    static func propertyVersions(_ connection: PostgresConnection, _ entity: EntityID, property: String?, knownAt: Timestamp, _ logger: Logger)
+        async throws -> [PropertyVersion]
+    {
+        let (id, knownAt) = (entity.uuid, knownAt.microseconds)
+        let query: PostgresQuery =
+            if let property {
+                """
+                SELECT property, valid_at, recorded_at, value FROM property_versions
+                WHERE entity_id = \(id) AND property = \(property) AND recorded_at <= \(knownAt)
+                """
+            } else {
+                "SELECT property, valid_at, recorded_at, value FROM property_versions WHERE entity_id = \(id) AND recorded_at <= \(knownAt)"
+            }
+        var versions: [PropertyVersion] = []
+        for try await (property, validAt, recordedAt, value) in try await connection.query(query, logger: logger).decode((String, Int64, Int64, String?).self) {
+            versions.append(
+                PropertyVersion(property: property, validAt: Timestamp(microseconds: validAt), recordedAt: Timestamp(microseconds: recordedAt), value: value))
+        }
+        return versions
+    }
+
+    static func facts(_ connection: PostgresConnection, _ entity: EntityID, knownAt: Timestamp, _ logger: Logger) async throws -> [FactVersion] {
+        let (id, knownAt) = (entity.uuid, knownAt.microseconds)
+        // Each row also carries the earliest later fact of its type from the same source and to the
+        // same target (rule 3), found through the primary key and facts_by_target in the same read.
+        let query: PostgresQuery = """
+            WITH mine AS (
+                SELECT * FROM facts WHERE from_id = \(id) AND recorded_at <= \(knownAt)
+                UNION ALL
+                SELECT * FROM facts WHERE to_id = \(id) AND from_id <> \(id) AND recorded_at <= \(knownAt)
+            )
+            SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
+                (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation AND n.valid_at > f.valid_at
+                    AND n.recorded_at <= \(knownAt)),
+                (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation AND n.valid_at > f.valid_at
+                    AND n.recorded_at <= \(knownAt))
+            FROM mine f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
+            """
+        var facts: [FactVersion] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            let (relation, fromID, fromType, fromKey, toID, toType, toKey) = try row.decode((String, UUID, String, String, UUID, String, String).self)
+            var cells = row.makeIterator()
+            for _ in 0..<7 { _ = cells.next() }
+            let validAt = try Self.cell(&cells, Int64.self)
+            let invalidAt = try Self.cell(&cells, Int64?.self)
+            let recordedAt = try Self.cell(&cells, Int64.self)
+            let fact = try Self.cell(&cells, String?.self)
+            let nextFrom = try Self.cell(&cells, Int64?.self)
+            let nextTo = try Self.cell(&cells, Int64?.self)
+            facts.append(
+                FactVersion(
+                    relation: relation, from: EntityHandle(id: EntityID(uuid: fromID), ref: EntityRef(type: fromType, key: fromKey)),
+                    to: EntityHandle(id: EntityID(uuid: toID), ref: EntityRef(type: toType, key: toKey)), validAt: Timestamp(microseconds: validAt),
+                    invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: recordedAt), fact: fact,
+                    later: LaterFacts(fromSource: nextFrom.map(Timestamp.init(microseconds:)), toTarget: nextTo.map(Timestamp.init(microseconds:)))))
+        }
+        return facts
+    }
+
+    /// Decodes the next cell of a row (rows wider than PostgresNIO's tuple decoding takes).
+    static func cell<T: PostgresDecodable>(_ cells: inout PostgresRow.Iterator, _ type: T.Type) throws -> T {
+        guard let cell = cells.next() else { throw PostgresStoreError.corruptRow(reason: "a row has fewer columns than expected") }
+        return try cell.decode(T.self)
+    }
+
+    static func ends(_ connection: PostgresConnection, _ entity: EntityID, knownAt: Timestamp, _ logger: Logger) async throws -> [FactEnd] {
+        let (id, knownAt) = (entity.uuid, knownAt.microseconds)
+        let query: PostgresQuery = """
+            SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE from_id = \(id) AND recorded_at <= \(knownAt)
+            UNION ALL
+            SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE to_id = \(id) AND from_id <> \(id) AND recorded_at <= \(knownAt)
+            """
+        var ends: [FactEnd] = []
+        for try await (relation, from, to, invalidAt, recordedAt) in try await connection.query(query, logger: logger).decode(
+            (String, UUID, UUID, Int64, Int64).self)
+        {
+            ends.append(
+                FactEnd(
+                    relation: relation, from: EntityID(uuid: from), to: EntityID(uuid: to), invalidAt: Timestamp(microseconds: invalidAt),
+                    recordedAt: Timestamp(microseconds: recordedAt)))
+        }
+        return ends
+    }
+}

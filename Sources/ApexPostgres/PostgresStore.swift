@@ -1,0 +1,167 @@
+public import ApexCore
+public import ApexMigrations
+public import ApexPorts
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// The PostgreSQL adapter: records, facts, documents (tsvector full-text) and the ontology in one PostgreSQL database.
+///
+/// It talks through PostgresNIO's connection pool (`PostgresClient`), whose
+/// run loop the store starts when it connects and stops in ``shutdown()``.
+/// Every statement is parameterized. The schema comes only from
+/// ``PostgresMigrations``; ``connect(url:migrate:connectTimeout:ids:logger:)``
+/// applies pending ones under the advisory lock.
+public struct PostgresStore: TemporalStore {
+    public let client: PostgresClient
+    public let url: PostgresURL
+    let lifetime: ClientLifetime
+    let ids: UUIDv7Generator
+    let logger: Logger
+
+    /// Connects (failing with one sentence when the server is unreachable or refuses), then migrates when asked.
+    public static func connect(
+        url text: String, migrate: Bool = true, connectTimeout: Duration = .seconds(5), ids: UUIDv7Generator = UUIDv7Generator(),
+        logger: Logger = PostgresStore.defaultLogger
+    ) async throws -> PostgresStore {
+        let url = try PostgresURL(text)
+        try await probe(url, timeout: connectTimeout, logger: logger)
+        let client = PostgresClient(configuration: try url.clientConfiguration(connectTimeout: connectTimeout, maximumConnections: 16), backgroundLogger: logger)
+        let store = PostgresStore(client: client, url: url, lifetime: ClientLifetime(client), ids: ids, logger: logger)
+        if migrate {
+            do {
+                try await store.migrator.up()
+            } catch {
+                await store.shutdown()
+                throw error
+            }
+        }
+        return store
+    }
+
+    /// The pool's background logger: errors only, since the store reports failures itself as sentences.
+    public static var defaultLogger: Logger {
+        var logger = Logger(label: "apex.postgres")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// Stops the connection pool. The store must not be used afterwards.
+    public func shutdown() async {
+        await lifetime.stop()
+    }
+
+    /// The migration runner for this store's schema.
+    public var migrator: MigrationRunner<PostgresMigrationTarget> {
+        MigrationRunner(target: PostgresMigrationTarget(client: client, logger: logger), migrations: PostgresMigrations.all)
+    }
+
+    /// One connection made and closed directly, so that a wrong URL or a dead server is an error now, not a pool that waits.
+    static func probe(_ url: PostgresURL, timeout: Duration, logger: Logger) async throws {
+        let configuration = try url.connectionConfiguration(connectTimeout: timeout)
+        let outcome: Result<Void, any Error>? = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
+            group.addTask {
+                do {
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                    try? await connection.close()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                // A little past the socket's own connect timeout: this one catches a server that accepts but never answers.
+                try? await Task.sleep(for: timeout + .milliseconds(500))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch outcome {
+        case .success: return
+        case .failure(let error):
+            let reason = PostgresStoreError.connectReason(error)
+            if reason.lowercased().contains("timeout") || reason.contains("timed out") {
+                throw PostgresStoreError.unreachable(server: url.server, seconds: Int(timeout.components.seconds))
+            }
+            throw PostgresStoreError.cannotConnect(server: url.server, reason: reason)
+        case nil: throw PostgresStoreError.unreachable(server: url.server, seconds: Int(timeout.components.seconds))
+        }
+    }
+
+    /// Runs a query, turning PostgresNIO's errors into the store's.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        do {
+            return try await client.query(query, logger: logger).collect()
+        } catch {
+            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    public func ontologySource() async throws -> String? {
+        try await rows("SELECT source FROM ontology WHERE id = 1").first?.decode(String.self)
+    }
+
+    public func entity(_ ref: EntityRef) async throws -> EntityHandle? {
+        let found = try await rows("SELECT id FROM entities WHERE type = \(ref.type) AND key = \(ref.key)")
+        return try found.first.map { EntityHandle(id: EntityID(uuid: try $0.decode(UUID.self)), ref: ref) }
+    }
+
+    public func entity(id: EntityID) async throws -> EntityHandle? {
+        let found = try await rows("SELECT type, key FROM entities WHERE id = \(id.uuid)")
+        return try found.first.map {
+            let (type, key) = try $0.decode((String, String).self)
+            return EntityHandle(id: id, ref: EntityRef(type: type, key: key))
+        }
+    }
+
+    public func schemaUsage() async throws -> SchemaUsage {
+        let types = try await rows("SELECT DISTINCT type FROM entities").map { try $0.decode(String.self) }
+        let properties = try await rows(
+            "SELECT DISTINCT e.type, p.property FROM property_versions p JOIN entities e ON e.id = p.entity_id"
+        ).map {
+            let (type, property) = try $0.decode((String, String).self)
+            return PropertyUse(entityType: type, property: property)
+        }
+        let relations = try await rows("SELECT DISTINCT relation FROM facts UNION SELECT DISTINCT relation FROM fact_ends").map {
+            try $0.decode(String.self)
+        }
+        return SchemaUsage(entityTypes: Set(types), properties: Set(properties), relationTypes: Set(relations))
+    }
+
+    /// The entity whose id, type and key are the row's first three columns.
+    static func handle(_ row: PostgresRow) throws -> EntityHandle {
+        let (id, type, key) = try row.decode((UUID, String, String).self)
+        return EntityHandle(id: EntityID(uuid: id), ref: EntityRef(type: type, key: key))
+    }
+}
+
+/// Runs the client's pool for as long as the store lives.
+final class ClientLifetime: Sendable {
+    private let task: Task<Void, Never>
+
+    init(_ client: PostgresClient) {
+        task = Task { await client.run() }
+    }
+
+    func stop() async {
+        task.cancel()
+        await task.value
+    }
+}
+
+extension EntityID {
+    /// The `uuid` the PostgreSQL tables store.
+    var uuid: UUID {
+        let b = bytes
+        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+    }
+
+    init(uuid: UUID) {
+        let value = uuid.uuid
+        let high = [value.0, value.1, value.2, value.3, value.4, value.5, value.6, value.7].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let low = [value.8, value.9, value.10, value.11, value.12, value.13, value.14, value.15].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        self.init(high: high, low: low)
+    }
+}
