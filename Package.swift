@@ -71,7 +71,15 @@ let package = Package(
         // The engine: ingest and temporal queries over the ports.
         .target(name: "ApexEngine", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
         // Fixtures and the conformance suite every adapter runs.
-        .target(name: "ApexTesting", dependencies: ["ApexCore", "ApexPorts", "ApexEngine", "ApexMigrations"], swiftSettings: strict),
+        .target(
+            name: "ApexTesting",
+            dependencies: [
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexMigrations", "ApexPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The in-process vector index (HNSW, int8 quantization). No I/O.
         .target(name: "ApexVector", dependencies: ["ApexPorts"], swiftSettings: strict),
         // Embedders that call out: the OpenAI-compatible HTTP API.
@@ -138,6 +146,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ApexVectorTests", dependencies: ["ApexVector", "ApexPorts"], swiftSettings: strict),
-        .testTarget(name: "apexTests", dependencies: ["ApexCore", "apex"], swiftSettings: strict),
+        .testTarget(
+            name: "apexTests",
+            dependencies: ["ApexCore", "ApexTesting", "apex", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -18,8 +18,11 @@ public struct PostgresMigrationTarget: MigrationTarget {
     /// Told once when another process holds the lock and this one waits for it.
     public var onWait: @Sendable (String) -> Void = { _ in }
 
-    /// The advisory lock key: "apex" in ASCII.
-    static let lockKey: Int64 = 0x6170_6578
+    /// The advisory lock key of a migration run: "apex" in ASCII.
+    public static let lockKey: Int64 = 0x6170_6578
+    /// The key that serialises creating the history table. It differs from ``lockKey`` so that a runner
+    /// waiting here, inside a transaction, never blocks the holder's `CREATE INDEX CONCURRENTLY`.
+    static let historyLockKey: Int64 = 0x6170_6579
 
     public var storeName: String { "postgres" }
 
@@ -32,7 +35,7 @@ public struct PostgresMigrationTarget: MigrationTarget {
     public func prepareHistory() async throws {
         try await transaction { connection in
             // Two first runs may both find the table missing: the transaction lock makes one create it.
-            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.historyLockKey))", logger: logger)
             try await connection.run(
                 """
                 CREATE TABLE IF NOT EXISTS apex_schema_history (

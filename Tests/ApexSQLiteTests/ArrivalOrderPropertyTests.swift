@@ -7,80 +7,13 @@ import Testing
 
 /// Random record sets ingested in two orders give identical answers to random queries (spec section 3).
 @Suite struct ArrivalOrderPropertyTests {
-    static let tractors = ["6520", "6521", "6522"]
-    static let drivers = ["D-1", "D-2", "D-3"]
-    static let day: Int64 = 86_400_000_000
-    static let origin = SpecFixtures.time("2025-01-01T00:00:00Z")
-
-    static func time(_ days: Int64) -> String {
-        Timestamp(microseconds: origin.microseconds + days * day).rfc3339
-    }
-
-    /// Decodes one random number into one record line, so that shrinking removes whole records.
-    static func line(_ seed: UInt64) -> String {
-        var bits = seed
-        func take(_ count: UInt64) -> Int {
-            defer { bits /= count }
-            return Int(bits % count)
-        }
-        let kind = take(10)
-        let validDay = Int64(take(20))
-        let recordedAt = time(validDay + Int64(take(6)))
-        switch kind {
-        case 0...5:
-            let tractor = tractors[take(3)]
-            let statuses = ["active", "in_repair", "retired"]
-            switch take(4) {
-            case 0: return SpecFixtures.state(tractor, time(validDay), unset: ["status"], recordedAt: recordedAt)
-            case 1: return SpecFixtures.state(tractor, time(validDay), set: #"{"current_miles":\#(take(3) * 100)}"#, recordedAt: recordedAt)
-            default: return SpecFixtures.state(tractor, time(validDay), set: #"{"status":"\#(statuses[take(3)])"}"#, recordedAt: recordedAt)
-            }
-        case 6...8:
-            let relation = take(2) == 0 ? "ASSIGNED_TO" : "KNOWS"
-            let from = ("Driver", drivers[take(3)])
-            let to = relation == "KNOWS" ? ("Driver", drivers[take(3)]) : ("Tractor", tractors[take(3)])
-            let invalidAt = take(3) == 0 ? time(validDay + 1 + Int64(take(10))) : nil
-            return SpecFixtures.fact(relation, from: from, to: to, validAt: time(validDay), invalidAt: invalidAt, recordedAt: recordedAt)
-        default:
-            let relation = take(2) == 0 ? "ASSIGNED_TO" : "KNOWS"
-            let from = ("Driver", drivers[take(3)])
-            let to = relation == "KNOWS" ? ("Driver", drivers[take(3)]) : ("Tractor", tractors[take(3)])
-            return SpecFixtures.end(relation, from: from, to: to, invalidAt: time(validDay + 1), recordedAt: recordedAt)
-        }
-    }
-
-    /// Every answer (or error) for a grid of queries over every entity, ids removed.
-    static func answers(_ memory: MemoryService, queries: [UInt64]) async -> [String] {
-        var results: [String] = []
-        let refs = tractors.map { EntityRef(type: "Tractor", key: $0) } + drivers.map { EntityRef(type: "Driver", key: $0) }
-        for query in queries {
-            let ref = refs[Int(query % UInt64(refs.count))]
-            let at = Timestamp(microseconds: origin.microseconds + Int64(query / 7 % 30) * day)
-            let knownAt = Timestamp(microseconds: origin.microseconds + Int64(query / 211 % 32) * day)
-            results.append(await describe { try await memory.state(of: ref, at: at, knownAt: knownAt).json })
-            if ref.type == "Tractor" {
-                let property = query % 2 == 0 ? "status" : "current_miles"
-                results.append(await describe { try await memory.timeline(of: ref, property: property, knownAt: knownAt).json })
-            }
-        }
-        return results
-    }
-
-    static func describe(_ body: () async throws -> JSONValue) async -> String {
-        do {
-            return JSONWriter.string(ConformanceSuite.withoutIDs(try await body()))
-        } catch {
-            return "error: \(error)"
-        }
-    }
-
     @Test func twoArrivalOrdersGiveIdenticalAnswers() async throws {
         await propertyCheck(
             count: 60, input: Gen.uint64(in: 0...UInt64.max).array(of: 1...30), Gen.uint64(in: 0...UInt64.max).array(of: 20...20),
             Gen.uint64(in: 0...UInt64.max)
         ) { seeds, queries, shuffleSeed in
             do {
-                let lines = seeds.map(Self.line)
+                let lines = seeds.map(RandomRecords.line)
                 var random = SplitMix64(seed: shuffleSeed)
                 let shuffled = lines.shuffled(using: &random)
                 let first = try await SQLiteConformanceTests.factory()
@@ -90,8 +23,8 @@ import Testing
                 let split = shuffled.count / 2
                 try await second.ingest(lines: Array(shuffled[..<split]) + [])
                 if split < shuffled.count { try await second.ingest(lines: Array(shuffled[split...])) }
-                let expected = await Self.answers(first, queries: queries)
-                let actual = await Self.answers(second, queries: queries)
+                let expected = await RandomRecords.answers(first, queries: queries)
+                let actual = await RandomRecords.answers(second, queries: queries)
                 #expect(actual == expected)
             } catch {
                 Issue.record("ingest failed: \(error)")

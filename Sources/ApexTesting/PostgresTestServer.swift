@@ -1,12 +1,7 @@
-import ApexCore
-import ApexEngine
-import ApexPorts
-import ApexPostgres
-import ApexTesting
+public import ApexPostgres
 import Foundation
-import Logging
-import PostgresNIO
-import Testing
+public import Logging
+public import PostgresNIO
 
 /// The real PostgreSQL server the tests run against, named by `APEX_TEST_DATABASE_URL` (`./scripts/test.sh` starts one).
 ///
@@ -14,8 +9,8 @@ import Testing
 /// was migrated once, so that a fresh store costs a `CREATE DATABASE`, not a
 /// schema build. Without the variable every test here fails, naming it: a
 /// missing server is never a silent skip.
-actor PostgresTestServer {
-    static let shared = PostgresTestServer()
+public actor PostgresTestServer {
+    public static let shared = PostgresTestServer()
 
     /// The admin connection and the template, made once: the actor is reentrant, so concurrent first calls share this task.
     private var setup: Task<Setup, any Error>?
@@ -36,7 +31,7 @@ actor PostgresTestServer {
     }
 
     /// The URL of a new database: a copy of the migrated template, or, when `migrated` is false, one without any table.
-    func freshDatabase(migrated: Bool = true) async throws -> String {
+    public func freshDatabase(migrated: Bool = true) async throws -> String {
         let setup = try await prepared()
         counter += 1
         let name = "\(prefix)_\(counter)"
@@ -71,7 +66,16 @@ actor PostgresTestServer {
         return try await task.value
     }
 
-    static let logger = Logger(label: "apex.tests.postgres")
+    public static let logger = Logger(label: "apex.tests.postgres")
+
+    /// One plain connection to the database at `url`, for a test that must act beside the code under test (hold a lock...).
+    public static func connect(_ url: String) async throws -> PostgresConnection {
+        let url = try PostgresURL(url)
+        return try await PostgresConnection.connect(
+            configuration: PostgresConnection.Configuration(
+                host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable),
+            id: 2, logger: logger)
+    }
 
     static func url(_ base: PostgresURL, database: String) -> String {
         let password = base.password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
@@ -80,18 +84,20 @@ actor PostgresTestServer {
 }
 
 /// Stores a test opened, shut down when it ends, so that the server's connections are not used up.
-actor OpenedStores {
+public actor OpenedStores {
     private var stores: [PostgresStore] = []
 
-    func add(_ store: PostgresStore) { stores.append(store) }
+    public init() {}
 
-    func shutdownAll() async {
+    public func add(_ store: PostgresStore) { stores.append(store) }
+
+    public func shutdownAll() async {
         for store in stores { await store.shutdown() }
         stores.removeAll()
     }
 
     /// Runs `body` with a registry and shuts down what it opened, whether it throws or not.
-    static func using<T: Sendable>(_ body: (OpenedStores) async throws -> T) async throws -> T {
+    public static func using<T: Sendable>(_ body: (OpenedStores) async throws -> T) async throws -> T {
         let opened = OpenedStores()
         do {
             let result = try await body(opened)
