@@ -4,8 +4,10 @@ public import PostgresNIO
 /// A `postgres://user:password@host:port/database?sslmode=...` URL, checked and turned into PostgresNIO's configuration.
 ///
 /// `sslmode` may be `disable` (the default on loopback hosts), `prefer`
-/// (the default elsewhere) or `require`. The password never appears in
-/// messages: ``redacted`` is what errors and logs print.
+/// (the default elsewhere) or `require`. `schema=NAME` keeps apex's tables
+/// in that (existing) schema, with `public` after it on the search path for
+/// the `vector` type. The password never appears in messages: the
+/// description is what errors and logs print.
 public struct PostgresURL: Sendable, CustomStringConvertible {
     public let host: String
     public let port: Int
@@ -13,6 +15,8 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     public let password: String?
     public let database: String
     public let sslMode: String
+    /// The schema apex's tables live in, nil for the server's default search path.
+    public let schema: String?
 
     public init(_ text: String) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
@@ -44,6 +48,26 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
         self.database = database.removingPercentEncoding ?? database
         self.sslMode = mode
+        let schema = components.queryItems?.first(where: { $0.name == "schema" })?.value
+        if let schema, !Self.isIdentifier(schema) {
+            throw PostgresStoreError.badURL(url: Self.redact(text), reason: "schema \(schema) is not a lowercase SQL identifier (a-z, 0-9, _)")
+        }
+        self.schema = schema
+    }
+
+    /// This URL with `schema` set.
+    public func with(schema: String) -> String {
+        let password = password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
+        let user = username.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? username
+        return "postgres://\(user)\(password)@\(host):\(port)/\(database)?sslmode=\(sslMode)&schema=\(schema)"
+    }
+
+    /// `[a-z_][a-z0-9_]*`, at most 63 bytes: a name that needs no quoting.
+    public static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.utf8.first, text.utf8.count <= 63, first == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else {
+            return false
+        }
+        return text.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     /// The server's address for messages.
@@ -51,7 +75,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
 
     /// The URL without its password.
     public var description: String {
-        "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)?sslmode=\(sslMode)"
+        "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)?sslmode=\(sslMode)" + (schema.map { "&schema=\($0)" } ?? "")
     }
 
     func tls() throws -> PostgresClient.Configuration.TLS {
@@ -68,6 +92,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = maximumConnections
         configuration.options.additionalStartupParameters = [("application_name", "apex")]
+        if let schema { configuration.options.additionalStartupParameters.append(("search_path", "\(schema), public")) }
         return configuration
     }
 

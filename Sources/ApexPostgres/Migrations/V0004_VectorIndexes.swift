@@ -5,8 +5,8 @@ extension PostgresMigrations {
     ///
     /// Built with `CREATE INDEX CONCURRENTLY` outside a transaction, so that
     /// applying it to a live table never blocks writers (seed 003, zero-downtime
-    /// index builds). A build that fails leaves an invalid index; `IF NOT EXISTS`
-    /// would keep it, so the down step drops it and the runner reports the failure.
+    /// index builds). A build that fails leaves an invalid index behind and the
+    /// migration pending; the next `up` drops that leftover before building again.
     static let v0004VectorIndex384 = hnswIndex(version: 4, dimension: 384, precision: .single)
 
     /// Version 5: the same for 1,536 dimensions (OpenAI's text-embedding-3-small and ada-002).
@@ -26,7 +26,8 @@ extension PostgresMigrations {
             version: version,
             name: "\(name)_hnsw",
             up: """
-                CREATE INDEX CONCURRENTLY IF NOT EXISTS \(name) ON vector_items
+                DROP INDEX CONCURRENTLY IF EXISTS \(name);
+                CREATE INDEX CONCURRENTLY \(name) ON vector_items
                 USING hnsw ((embedding::\(precision.rawValue)(\(dimension))) \(precision.rawValue)_cosine_ops)
                 WITH (m = 16, ef_construction = 64)
                 WHERE vector_dims(embedding) = \(dimension);

@@ -1,5 +1,6 @@
 import ApexCore
 import ApexEngine
+import ApexPostgres
 import ApexSQLite
 import Foundation
 import Histogram
@@ -9,6 +10,8 @@ struct TemporalBenchmark {
     let workload: TemporalWorkload
     let queries: Int
     let directory: String
+    /// A PostgreSQL database to run in (in a scratch schema, dropped afterwards); nil for the embedded store.
+    let databaseURL: String?
     let log: (String) -> Void
 
     func run() async throws -> JSONValue {
@@ -16,8 +19,31 @@ struct TemporalBenchmark {
         log("writing \(workload.versions) versions for \(workload.entities) entities to \(recordFile)")
         let records = try workload.write(to: recordFile)
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: recordFile)[.size] as? Int) ?? 0
-        let service = MemoryService(store: try await SQLiteStore.open(directory: (directory as NSString).appendingPathComponent("data")))
+        var scratch: PostgresScratchSchema?
+        let service: MemoryService
+        if let databaseURL {
+            let schema = try await PostgresScratchSchema.create(in: databaseURL)
+            scratch = schema
+            log("using the scratch schema \(schema.name) in \(try PostgresURL(databaseURL))")
+            service = MemoryService(store: try await OpenedStores.shared.postgres(url: schema.url, migrate: true))
+        } else {
+            service = MemoryService(store: try await SQLiteStore.open(directory: (directory as NSString).appendingPathComponent("data")))
+        }
+        do {
+            let figures = try await measure(service, recordFile: recordFile, records: records, fileBytes: fileBytes)
+            let databaseBytes = try await scratch?.sizeBytes() ?? Self.directorySize((directory as NSString).appendingPathComponent("data"))
+            try await scratch?.drop()
+            guard case .object(var fields) = figures else { return figures }
+            fields.insert(("store", .string(databaseURL == nil ? "sqlite" : "postgres")), at: 1)
+            fields.append(("database_mb", .number(Self.round(Double(databaseBytes) / 1_048_576))))
+            return .object(fields)
+        } catch {
+            try? await scratch?.drop()
+            throw error
+        }
+    }
 
+    private func measure(_ service: MemoryService, recordFile: String, records: Int, fileBytes: Int) async throws -> JSONValue {
         log("ingesting \(records) records (\(fileBytes / 1_048_576) MB)")
         let clock = ContinuousClock()
         let ingestStart = clock.now
@@ -56,10 +82,8 @@ struct TemporalBenchmark {
             _ = try await service.timeline(of: ref, property: property)
             if index >= queries / 10 { _ = timeline.record(Self.microseconds(clock.now - began)) }
         }
-        let databaseBytes = Self.directorySize((directory as NSString).appendingPathComponent("data"))
         return .object([
             ("benchmark", "temporal"),
-            ("store", "sqlite"),
             ("versions", .integer(Int64(workload.versions))),
             ("entities", .integer(Int64(workload.entities))),
             ("records", .integer(Int64(summary.accepted))),
@@ -70,7 +94,6 @@ struct TemporalBenchmark {
             ("state_not_yet_existing", .integer(Int64(stateErrors))),
             ("timeline_us", Self.percentiles(timeline)),
             ("peak_rss_mb", .number(Self.round(Double(Self.peakResidentKilobytes()) / 1024))),
-            ("database_mb", .number(Self.round(Double(databaseBytes) / 1_048_576))),
         ])
     }
 

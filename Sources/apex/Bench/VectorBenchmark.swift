@@ -1,4 +1,6 @@
 import ApexCore
+import ApexPorts
+import ApexPostgres
 import ApexVector
 import Foundation
 
@@ -16,9 +18,11 @@ struct VectorBenchmark {
     let seed: UInt64
     /// Where to write the vectors and queries (raw little-endian float32) for another index to run on.
     let exportDirectory: String?
-    let log: (String) -> Void
+    /// A PostgreSQL database whose pgvector index is measured on the same vectors and queries, beside the embedded one.
+    let databaseURL: String?
+    let log: @Sendable (String) -> Void
 
-    func run() throws -> JSONValue {
+    func run() async throws -> JSONValue {
         log("generating \(count) vectors of \(dimension) dimensions")
         var random = SplitMix64(seed: seed)
         let clusters = max(1, count / 1000)
@@ -64,6 +68,12 @@ struct VectorBenchmark {
                 "queries_per_second": .integer(Int64(Double(queries) / seconds)),
             ])
         }
+        var pgvector: JSONValue = .null
+        if let databaseURL {
+            pgvector = try await PgvectorBenchmark(
+                count: count, dimension: dimension, efValues: efValues, databaseURL: databaseURL, log: log
+            ).run(vectors: vectors, queries: queryVectors, truth: truth)
+        }
         return .object([
             ("benchmark", "vector"),
             ("index", "hnsw"),
@@ -81,6 +91,7 @@ struct VectorBenchmark {
             ("threads", 1),
             ("runs", .array(runs)),
             ("peak_rss_mb", .number(TemporalBenchmark.round(Double(TemporalBenchmark.peakResidentKilobytes()) / 1024))),
+            ("pgvector", pgvector),
         ])
     }
 

@@ -18,7 +18,8 @@ struct BenchCommand: AsyncParsableCommand {
             discussion: """
                 Writes a record file of --versions property versions over --entities units (plus one DRIVES fact per 100 versions) \
                 to a scratch directory, ingests it through the same path as apex ingest, then times --queries random state and \
-                timeline queries. Reports records/s, latency percentiles in microseconds and the peak resident set size.
+                timeline queries. Reports records/s, latency percentiles in microseconds and the peak resident set size. \
+                With --database-url the store is that PostgreSQL database, in a scratch schema created for the run and dropped after it.
                 """
         )
 
@@ -37,6 +38,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Scratch directory (default: a new temporary directory, removed afterwards).")
         var scratch: String?
 
+        @Option(name: .customLong("database-url"), help: "Benchmark PostgreSQL at this URL (postgres://...) instead of the embedded store.")
+        var databaseURL: String?
+
         @Flag(name: .long, help: "Print the figures as one JSON object.")
         var json = false
 
@@ -51,7 +55,7 @@ struct BenchCommand: AsyncParsableCommand {
             let quiet = json
             let benchmark = TemporalBenchmark(
                 workload: TemporalWorkload(versions: versions, entities: entities, seed: seed), queries: queries, directory: directory,
-                log: { message in if !quiet { Console.error("bench: " + message) } })
+                databaseURL: databaseURL, log: { message in if !quiet { Console.error("bench: " + message) } })
             let figures = try await benchmark.run()
             if json {
                 print(JSONWriter.string(figures))
@@ -62,13 +66,16 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// `apex bench vector`: the in-process HNSW index against exact search.
-    struct Vector: ParsableCommand {
+    struct Vector: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build an HNSW index over generated vectors; report build time, memory, and QPS and recall@10 per ef_search.",
             discussion: """
                 Vectors are clustered like embeddings (n/1000 Gaussian centres plus noise), compared by cosine. Recall is measured \
                 against exact search over the same vectors; queries run on one thread. With --int8 the index keeps int8 codes \
-                only and re-scores its best ef_search candidates with the float vectors.
+                only and re-scores its best ef_search candidates with the float vectors. With --database-url the same vectors are \
+                also inserted through the pgvector store into a scratch schema of that PostgreSQL database (HNSW, m 16, \
+                ef_construction 64, as the migrations create it; indexed for 384, 1536 and 3072 dimensions) and searched with each \
+                ef_search, so that both indexes are measured on the same data; the schema is dropped afterwards.
                 """
         )
 
@@ -99,6 +106,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seed of the generated data.")
         var seed: UInt64 = 42
 
+        @Option(name: .customLong("database-url"), help: "Also measure pgvector in this PostgreSQL database (postgres://...).")
+        var databaseURL: String?
+
         @Flag(name: .long, help: "Print the figures as one JSON object.")
         var json = false
 
@@ -108,13 +118,13 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
             let quiet = json
             let benchmark = VectorBenchmark(
                 count: n, dimension: dim, queries: queries, quantized: int8,
                 parameters: HNSWParameters(m: m, efConstruction: efConstruction), efValues: efSearch, seed: seed, exportDirectory: export,
-                log: { message in if !quiet { Console.error("bench: " + message) } })
-            let figures = try benchmark.run()
+                databaseURL: databaseURL, log: { message in if !quiet { Console.error("bench: " + message) } })
+            let figures = try await benchmark.run()
             if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
         }
     }
