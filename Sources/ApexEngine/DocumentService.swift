@@ -148,6 +148,12 @@ public struct DocumentInput: Sendable {
         guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .badDocument(reason: "title is empty") }
         guard !content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .badDocument(reason: "content is empty") }
         guard case .object = metadata else { throw .badDocument(reason: "metadata must be a JSON object") }
+        for (field, text) in [("title", title), ("content", content), ("source", source ?? "")] where text.containsNUL {
+            throw .badDocument(reason: "\(field) holds the character U+0000 (NUL), which the memory does not store")
+        }
+        if let path = metadata.pathOfNUL("metadata") {
+            throw .badDocument(reason: "\(path) holds the character U+0000 (NUL), which the memory does not store")
+        }
     }
 }
 

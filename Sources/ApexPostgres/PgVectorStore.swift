@@ -67,7 +67,7 @@ public struct PgVectorStore: VectorStore {
     }
 
     public func search(_ query: [Float], limit: Int, filter: [String: String]) async throws -> [VectorHit] {
-        guard limit > 0, query.count == dimension else { return [] }
+        guard limit > 0, query.count == dimension, !filter.contains(where: { $0.key.containsNUL || $0.value.containsNUL }) else { return [] }
         let literal = Self.literal(query)
         let type = precision.map { "\($0.rawValue)(\(dimension))" } ?? "vector"
         var binds = PostgresBindings()

@@ -5,7 +5,8 @@ import PostgresNIO
 
 extension PostgresStore {
     public func entities(containing text: String, limit: Int) async throws -> [EntityHandle] {
-        let pattern = "%" + Self.escapeLike(text) + "%"
+        guard !text.containsNUL else { return [] }
+        let pattern = LikePattern.containing(text)
         let limit = Int64(limit)
         return try await rows(
             """
@@ -19,6 +20,7 @@ extension PostgresStore {
     }
 
     public func entities(named name: String) async throws -> [EntityHandle] {
+        guard !name.containsNUL else { return [] }
         let quoted = JSONWriter.string(.string(name))
         return try await rows(
             """
@@ -88,14 +90,5 @@ extension PostgresStore {
         } catch {
             return StoreHealth(name: "records", kind: "postgres", healthy: false, detail: "\(error)")
         }
-    }
-
-    static func escapeLike(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return escaped
     }
 }

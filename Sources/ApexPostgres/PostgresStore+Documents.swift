@@ -110,7 +110,7 @@ extension PostgresStore {
 
     public func textSearch(_ query: String, limit: Int, filters: [String: String]) async throws -> [ChunkHit] {
         let terms = TextChunker.words(in: query)
-        guard !terms.isEmpty else { return [] }
+        guard !terms.isEmpty, !filters.contains(where: { $0.key.containsNUL || $0.value.containsNUL }) else { return [] }
         // Each term a quoted lexeme OR'ed with the others, so that nothing in the query is tsquery syntax.
         var binds = PostgresBindings()
         binds.append(terms)
@@ -147,7 +147,7 @@ extension PostgresStore {
     }
 
     public func entitiesMentioned(in text: String) async throws -> [EntityID] {
-        let lowered = text.lowercased()
+        let lowered = text.lowercased().replacingOccurrences(of: "\u{0}", with: " ")
         return try await rows(
             """
             SELECT id FROM entities WHERE length(key) >= 3 AND strpos(\(lowered), lower(key)) > 0

@@ -317,18 +317,9 @@ private struct FactRow {
     var fact: String?
     var source: String?
 
-    /// FactVersion.wins for two rows with the same key: the earlier invalid_at, then the greater fact text.
+    /// FactVersion's tie rule for two rows with the same key.
     func wins(over other: FactRow) -> Bool {
-        if invalidAt != other.invalidAt {
-            guard let mine = invalidAt else { return false }
-            guard let theirs = other.invalidAt else { return true }
-            return mine < theirs
-        }
-        switch (fact, other.fact) {
-        case (let a?, let b?): return b.utf8.lexicographicallyPrecedes(a.utf8)
-        case (_?, nil): return true
-        default: return false
-        }
+        FactVersion.tie(invalidAt: invalidAt, fact: fact, beats: other.invalidAt, other.fact)
     }
 }
 

@@ -8,6 +8,10 @@ extension PostgresStore {
     /// Reads the ontology, the entity, its versions and facts in one read-only repeatable-read transaction: one consistent snapshot.
     public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
         let logger = self.logger
+        if ref.type.containsNUL || ref.key.containsNUL || property?.containsNUL == true {
+            // No stored key or property has NUL (the record decoder refuses it); PostgreSQL could not even compare it.
+            return EntitySnapshot(ontologySource: try await ontologySource(), entity: nil, versions: [], facts: [], ends: [])
+        }
         do {
             return try await client.inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
                 let source = try await connection.run("SELECT source FROM ontology WHERE id = 1", logger: logger).first?.decode(String.self)

@@ -104,6 +104,8 @@ public struct PostgresStore: TemporalStore {
     }
 
     public func entity(_ ref: EntityRef) async throws -> EntityHandle? {
+        // PostgreSQL's text cannot hold NUL, and no stored key has one (the record decoder refuses it).
+        guard !ref.type.containsNUL, !ref.key.containsNUL else { return nil }
         let found = try await rows("SELECT id FROM entities WHERE type = \(ref.type) AND key = \(ref.key)")
         return try found.first.map { EntityHandle(id: EntityID(uuid: try $0.decode(UUID.self)), ref: ref) }
     }

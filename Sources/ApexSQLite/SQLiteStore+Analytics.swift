@@ -5,7 +5,7 @@ import GRDB
 
 extension SQLiteStore {
     public func entities(containing text: String, limit: Int) async throws -> [EntityHandle] {
-        let pattern = "%" + Self.escapeLike(text) + "%"
+        let pattern = LikePattern.containing(text)
         return try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
@@ -101,14 +101,5 @@ extension SQLiteStore {
         } catch {
             return StoreHealth(name: "records", kind: "sqlite", healthy: false, detail: "\(error)")
         }
-    }
-
-    static func escapeLike(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return escaped
     }
 }

@@ -108,5 +108,20 @@ extension ConformanceSuite {
             let reopened = try await adapter.reopen(embedder)
             #expect(try await reopened.documents.search("ACME payment", mode: .vector, limit: 3).first?.chunk.text.contains("ACME") == true)
         },
+        AdapterConformanceCase("a document holding U+0000 is refused, and a filter holding it finds nothing") { make in
+            let documents = try await make().documents
+            _ = try await documents.save(DocumentInput(title: "Invoice", content: invoiceNote, metadata: ["kind": "billing"]))
+            let inputs = [
+                DocumentInput(title: "a\u{0}b", content: "text"),
+                DocumentInput(title: "t", content: "before\u{0}after"),
+                DocumentInput(title: "t", content: "text", metadata: ["kind": ["x\u{0}"]]),
+            ]
+            for input in inputs {
+                await #expect(throws: DocumentError.self) { _ = try await documents.save(input) }
+            }
+            for mode in SearchMode.allCases {
+                #expect(try await documents.search("invoice", mode: mode, limit: 5, filters: ["kind": "bill\u{0}ing"]).isEmpty)
+            }
+        },
     ]
 }

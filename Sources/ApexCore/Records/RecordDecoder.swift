@@ -44,6 +44,9 @@ public struct RecordDecoder: Sendable {
         guard case .object(let members) = value else {
             throw RecordError(line: line, code: "bad_record", message: "a record must be a JSON object, not \(value.kindName)")
         }
+        if let path = value.pathOfNUL() {
+            throw RecordError(line: line, code: "bad_text", message: "\(path) holds the character U+0000 (NUL), which the memory does not store")
+        }
         var context = LineContext(line: line, members: members)
         guard let kindValue = context["kind"] else {
             throw context.error("missing_field", "the record has no \"kind\"; expected state, fact or end")

@@ -35,12 +35,18 @@ public struct FactVersion: Sendable, Equatable {
     /// `invalidAt` (open counts as latest) wins, then the greater fact text.
     public func wins(over other: FactVersion) -> Bool {
         if recordedAt != other.recordedAt { return recordedAt > other.recordedAt }
-        if invalidAt != other.invalidAt {
+        return Self.tie(invalidAt: invalidAt, fact: fact, beats: other.invalidAt, other.fact)
+    }
+
+    /// Within one transaction time, which of two versions of an instance stands: the earlier `invalidAt`
+    /// (open counts as latest), then the greater fact text (bytewise), then one with a text over one without.
+    public static func tie<Time: Comparable>(invalidAt: Time?, fact: String?, beats otherInvalidAt: Time?, _ otherFact: String?) -> Bool {
+        if invalidAt != otherInvalidAt {
             guard let mine = invalidAt else { return false }
-            guard let theirs = other.invalidAt else { return true }
+            guard let theirs = otherInvalidAt else { return true }
             return mine < theirs
         }
-        switch (fact, other.fact) {
+        switch (fact, otherFact) {
         case (let a?, let b?): return b.utf8.lexicographicallyPrecedes(a.utf8)
         case (_?, nil): return true
         default: return false
