@@ -1,5 +1,5 @@
 import Foundation
-public import PostgresNIO
+import PostgresNIO
 
 /// A `postgres://user:password@host:port/database?sslmode=...` URL, checked and turned into PostgresNIO's configuration.
 ///

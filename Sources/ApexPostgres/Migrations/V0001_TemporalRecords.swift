@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension PostgresMigrations {
     /// Version 1: the ontology, the entity id map, property versions, facts, their ends and the store's watermark (spec sections 1 to 3).

@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension PostgresMigrations {
     /// Version 2: documents (metadata as JSONB with a GIN index), chunks with a generated `tsvector` under a GIN index,

@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension PostgresMigrations {
     /// Version 3: the pgvector store's table: one vector per chunk with its filterable payload (JSONB, GIN), and the

@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension PostgresMigrations {
     /// Version 4: the HNSW index (cosine, m = 16, ef_construction = 64) for 384-dimension vectors, the default embedder's.
