@@ -1,5 +1,6 @@
 public import ApexCore
 import ApexEngine
+import ApexPorts
 public import Hummingbird
 import NIOCore
 
@@ -40,6 +41,8 @@ extension APIError {
         switch error {
         case let error as APIError:
             return error
+        case let error as any StoreAvailabilityError where error.storeUnavailable:
+            return APIError(.serviceUnavailable, code: "store_unavailable", message: error.description)
         case let error as QueryError:
             return APIError(error.isNotFound ? .notFound : .badRequest, code: error.code, message: error.description)
         case let error as IngestError:

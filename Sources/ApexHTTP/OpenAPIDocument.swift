@@ -18,6 +18,7 @@ public enum OpenAPIDocument {
               operationId: getOntology
               summary: The ontology in force.
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The ontology, in the shape of its YAML., content: {application/json: {schema: {$ref: "#/components/schemas/Ontology"}}}}
                 "404": {$ref: "#/components/responses/Error"}
             put:
@@ -29,6 +30,7 @@ public enum OpenAPIDocument {
                   application/yaml: {schema: {type: string}}
                   application/json: {schema: {type: object}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The ontology now in force., content: {application/json: {schema: {$ref: "#/components/schemas/Ontology"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
@@ -44,6 +46,7 @@ public enum OpenAPIDocument {
                   application/x-ndjson: {schema: {type: string}}
                   application/json: {schema: {type: array, items: {type: object}}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: Every record was stored., content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
@@ -59,6 +62,7 @@ public enum OpenAPIDocument {
                 - {name: at, in: query, schema: {type: string, format: date-time}, example: "2025-03-02T00:00:00Z", description: Valid time (default now).}
                 - {name: known_at, in: query, schema: {type: string, format: date-time}, description: Transaction time (default now).}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The state., content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -75,6 +79,7 @@ public enum OpenAPIDocument {
                 - {name: to, in: query, schema: {type: string, format: date-time}}
                 - {name: known_at, in: query, schema: {type: string, format: date-time}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The timeline., content: {application/json: {schema: {$ref: "#/components/schemas/Timeline"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -88,6 +93,7 @@ public enum OpenAPIDocument {
                 - {$ref: "#/components/parameters/Key"}
                 - {name: known_at, in: query, schema: {type: string, format: date-time}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The history., content: {application/json: {schema: {$ref: "#/components/schemas/History"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -98,6 +104,7 @@ public enum OpenAPIDocument {
               summary: The current state of the entity with this id.
               parameters: [{$ref: "#/components/parameters/ID"}]
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The state now., content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -110,6 +117,7 @@ public enum OpenAPIDocument {
                 - {$ref: "#/components/parameters/ID"}
                 - {name: timestamp, in: query, schema: {type: string, format: date-time}, description: Valid time (default now).}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The state., content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -122,6 +130,7 @@ public enum OpenAPIDocument {
                 - {$ref: "#/components/parameters/ID"}
                 - {name: known_at, in: query, schema: {type: string, format: date-time}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The history., content: {application/json: {schema: {$ref: "#/components/schemas/History"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -135,6 +144,7 @@ public enum OpenAPIDocument {
                 - {name: reference_time, in: query, schema: {type: string, format: date-time}, example: "2025-03-01T00:00:00Z"}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200":
                   description: The matching entities.
                   content:
@@ -158,6 +168,7 @@ public enum OpenAPIDocument {
                 - {name: start_date, in: query, schema: {type: string, format: date-time}}
                 - {name: end_date, in: query, schema: {type: string, format: date-time}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200":
                   description: The changes.
                   content:
@@ -182,6 +193,7 @@ public enum OpenAPIDocument {
                 - {name: to, in: query, schema: {type: string, format: date-time}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 10}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200":
                   description: The ranking.
                   content:
@@ -209,6 +221,7 @@ public enum OpenAPIDocument {
                 - {name: from, in: query, schema: {type: string, format: date-time}}
                 - {name: to, in: query, schema: {type: string, format: date-time}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200":
                   description: The churn.
                   content:
@@ -239,6 +252,7 @@ public enum OpenAPIDocument {
                 required: true
                 content: {application/json: {schema: {$ref: "#/components/schemas/DocumentInput"}}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "201": {description: Stored., content: {application/json: {schema: {$ref: "#/components/schemas/DocumentSaved"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
@@ -251,6 +265,7 @@ public enum OpenAPIDocument {
               operationId: getDocument
               summary: The document.
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The document., content: {application/json: {schema: {$ref: "#/components/schemas/Document"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -261,6 +276,7 @@ public enum OpenAPIDocument {
                 required: true
                 content: {application/json: {schema: {$ref: "#/components/schemas/DocumentInput"}}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: Replaced., content: {application/json: {schema: {$ref: "#/components/schemas/DocumentSaved"}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -271,6 +287,7 @@ public enum OpenAPIDocument {
               operationId: deleteDocument
               summary: Remove the document with its chunks, vectors, full-text rows and mentions.
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200": {description: Removed., content: {application/json: {schema: {type: object, required: [deleted], properties: {deleted: {type: string}}}}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -284,6 +301,7 @@ public enum OpenAPIDocument {
                 - {name: mode, in: query, schema: {type: string, enum: [hybrid, vector, text], default: hybrid}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
               responses:
+                "503": {$ref: "#/components/responses/Error"}
                 "200":
                   description: The chunks, best first.
                   content:

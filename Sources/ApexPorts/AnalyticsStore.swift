@@ -67,3 +67,9 @@ public struct StoreHealth: Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// An adapter's error that may mean its server cannot be reached, which the HTTP API answers with 503 rather than 500.
+public protocol StoreAvailabilityError: Error, CustomStringConvertible {
+    /// True when the store could not be reached (not when the request was wrong or a query failed).
+    var storeUnavailable: Bool { get }
+}

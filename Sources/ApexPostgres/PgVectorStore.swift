@@ -47,7 +47,12 @@ public struct PgVectorStore: VectorStore {
     /// The vector generation the table has caught up with.
     public func generation() async throws -> Int64 {
         do {
-            return try await client.query("SELECT generation FROM vector_index_state WHERE id = 1", logger: logger).collect().first?.decode(Int64.self) ?? 0
+            let logger = self.logger
+            return try await client.leased { connection in
+                try await connection.run("SELECT generation FROM vector_index_state WHERE id = 1", logger: logger).first?.decode(Int64.self) ?? 0
+            }
+        } catch let error as PostgresStoreError {
+            throw error
         } catch {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }
@@ -85,7 +90,7 @@ public struct PgVectorStore: VectorStore {
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         let logger = self.logger
         do {
-            return try await client.withConnection { connection in
+            return try await client.leased { connection in
                 try await connection.run(
                     "SELECT set_config('hnsw.ef_search', \(ef), false), set_config('hnsw.iterative_scan', \(scan), false)", logger: logger)
                 return try await connection.run(query, logger: logger).map { row in
@@ -93,15 +98,19 @@ public struct PgVectorStore: VectorStore {
                     return VectorHit(id: id, distance: Float(distance))
                 }
             }
+        } catch let error as PostgresStoreError {
+            throw error
         } catch {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }
     }
 
-    private func write(_ body: (PostgresConnection, Logger) async throws -> Void) async throws {
+    private func write(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void) async throws {
         let logger = self.logger
         do {
             try await client.inTransaction(logger: logger) { connection in try await body(connection, logger) }
+        } catch let error as PostgresStoreError {
+            throw error
         } catch {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }

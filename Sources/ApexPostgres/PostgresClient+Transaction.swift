@@ -1,14 +1,46 @@
 import Logging
 import PostgresNIO
+import Synchronization
 
 extension PostgresClient {
+    /// How long a caller waits for a pooled connection before the store says the server cannot be reached.
+    ///
+    /// The pool keeps retrying a dead server and would let a caller wait
+    /// forever; this bounds only the wait for a connection, never the work done
+    /// on it (an ingest may run for minutes).
+    static let leaseTimeout: Duration = .seconds(10)
+
+    /// Runs `body` on a pooled connection, giving up with ``PostgresStoreError/noConnection(seconds:)`` when none comes in time.
+    func leased<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let started = LeaseStarted()
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await self.withConnection { connection in
+                    started.mark()
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.leaseTimeout)
+                guard started.isMarked else { throw PostgresStoreError.noConnection(seconds: Int(Self.leaseTimeout.components.seconds)) }
+                return nil
+            }
+            while let next = try await group.next() {
+                guard let value = next else { continue }
+                group.cancelAll()
+                return value
+            }
+            throw CancellationError()
+        }
+    }
+
     /// Runs `body` on one connection inside `BEGIN` ... `COMMIT`, rolling back when it throws.
     ///
     /// - Parameter begin: the statement that opens the transaction (e.g. with an isolation level).
     func inTransaction<Result: Sendable>(
-        begin: PostgresQuery = "BEGIN", logger: Logger, _ body: (PostgresConnection) async throws -> Result
+        begin: PostgresQuery = "BEGIN", logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await withConnection { connection in
+        try await leased { connection in
             try await connection.run(begin, logger: logger)
             do {
                 let result = try await body(connection)
@@ -20,6 +52,14 @@ extension PostgresClient {
             }
         }
     }
+}
+
+/// Whether a lease got its connection: set once, read by the timer.
+private final class LeaseStarted: Sendable {
+    private let state = Mutex(false)
+
+    func mark() { state.withLock { $0 = true } }
+    var isMarked: Bool { state.withLock { $0 } }
 }
 
 extension PostgresConnection {

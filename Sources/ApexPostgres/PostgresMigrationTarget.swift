@@ -51,12 +51,15 @@ public struct PostgresMigrationTarget: MigrationTarget {
 
     public func appliedMigrations() async throws -> [AppliedMigration] {
         do {
-            return try await client.query(
-                "SELECT version, name, checksum, applied_at, duration_ms FROM apex_schema_history ORDER BY version", logger: logger
-            ).collect().map { row in
+            let logger = self.logger
+            return try await client.leased { connection in
+                try await connection.run("SELECT version, name, checksum, applied_at, duration_ms FROM apex_schema_history ORDER BY version", logger: logger)
+            }.map { row in
                 let (version, name, checksum, appliedAt, duration) = try row.decode((Int32, String, String, String, Double).self)
                 return AppliedMigration(version: Int(version), name: name, checksum: checksum, appliedAt: appliedAt, durationMilliseconds: duration)
             }
+        } catch let error as PostgresStoreError {
+            throw error
         } catch {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }
@@ -76,7 +79,7 @@ public struct PostgresMigrationTarget: MigrationTarget {
                     try await Self.recordStep(migration, direction, record, since: start, connection, logger)
                 }
             } else {
-                try await client.withConnection { connection in
+                try await client.leased { connection in
                     guard try await Self.needsStep(migration, direction, connection, logger) else { return }
                     let start = ContinuousClock.now
                     for statement in statements {
@@ -91,8 +94,14 @@ public struct PostgresMigrationTarget: MigrationTarget {
     }
 
     public func withMigrationLock<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        // `leased` waits for its work to finish before it returns, so the body does not outlive this call.
+        try await withoutActuallyEscaping(body) { body in try await locked(body) }
+    }
+
+    private func locked<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
         let logger = self.logger
-        return try await client.withConnection { connection in
+        let onWait = self.onWait
+        return try await client.leased { connection in
             var told = false
             while try await !Self.tryLock(connection, logger) {
                 if !told {
@@ -144,7 +153,7 @@ public struct PostgresMigrationTarget: MigrationTarget {
         }
     }
 
-    private func transaction(_ body: (PostgresConnection) async throws -> Void) async throws {
+    private func transaction(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
         try await client.inTransaction(logger: logger, body)
     }
 }

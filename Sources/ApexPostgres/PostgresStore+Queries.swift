@@ -60,10 +60,10 @@ extension PostgresStore {
     }
 
     /// Runs `body` on a pooled connection, turning PostgresNIO's errors into the store's.
-    func onConnection<Result: Sendable>(_ body: (PostgresConnection, Logger) async throws -> Result) async throws -> Result {
+    func onConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result) async throws -> Result {
         let logger = self.logger
         do {
-            return try await client.withConnection { connection in try await body(connection, logger) }
+            return try await client.leased { connection in try await body(connection, logger) }
         } catch let error as PSQLError {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }

@@ -92,8 +92,11 @@ public struct PostgresStore: TemporalStore {
 
     /// Runs a query, turning PostgresNIO's errors into the store's.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        let logger = self.logger
         do {
-            return try await client.query(query, logger: logger).collect()
+            return try await client.leased { connection in try await connection.run(query, logger: logger) }
+        } catch let error as PostgresStoreError {
+            throw error
         } catch {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }

@@ -1,13 +1,16 @@
+public import ApexPorts
 import PostgresNIO
 
 /// Why the PostgreSQL store could not do what it was asked. Each case reads as one sentence.
-public enum PostgresStoreError: Error, CustomStringConvertible, Sendable {
+public enum PostgresStoreError: StoreAvailabilityError, CustomStringConvertible, Sendable {
     /// The `--database-url` / `APEX_DATABASE_URL` value is not a usable PostgreSQL URL.
     case badURL(url: String, reason: String)
     /// The server did not answer within the connect timeout.
     case unreachable(server: String, seconds: Int)
     /// The server answered but refused the connection, or the connection failed.
     case cannotConnect(server: String, reason: String)
+    /// No pooled connection could be had in time (the server went away, or every connection stayed busy).
+    case noConnection(seconds: Int)
     /// The database lacks something apex needs (the `vector` extension...).
     case missingPrerequisite(String)
     /// A query failed.
@@ -20,9 +23,18 @@ public enum PostgresStoreError: Error, CustomStringConvertible, Sendable {
         case .badURL(let url, let reason): "the database URL \(url) is not usable: \(reason)"
         case .unreachable(let server, let seconds): "the PostgreSQL server at \(server) did not answer within \(seconds) s"
         case .cannotConnect(let server, let reason): "cannot connect to the PostgreSQL server at \(server): \(reason)"
+        case .noConnection(let seconds): "no connection to the PostgreSQL server could be had within \(seconds) s; is it running and reachable?"
         case .missingPrerequisite(let reason): reason
         case .queryFailed(let reason): "a PostgreSQL query failed: \(reason)"
         case .corruptRow(let reason): "the PostgreSQL store holds a row apex cannot read: \(reason)"
+        }
+    }
+
+    /// Whether the error says the server could not be reached (HTTP 503), rather than that a request was wrong.
+    public var storeUnavailable: Bool {
+        switch self {
+        case .unreachable, .cannotConnect, .noConnection: true
+        case .badURL, .missingPrerequisite, .queryFailed, .corruptRow: false
         }
     }
 
