@@ -139,9 +139,10 @@ let package = Package(
         .testTarget(
             name: "ApexPostgresTests",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexPostgres", "ApexSQLite", "ApexTesting", "ApexMigrations",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexPostgres", "ApexSQLite", "ApexTesting", "ApexMigrations", "ApexHTTP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -20,6 +20,7 @@ public struct PgVectorStore: VectorStore {
     /// The HNSW candidate list size of a search (at least the number of results asked for).
     public let efSearch: Int
     let logger: Logger
+    let lease: ConnectionLease
 
     /// Rows per insert statement.
     static let batchSize = 500
@@ -27,6 +28,7 @@ public struct PgVectorStore: VectorStore {
     public init(store: PostgresStore, dimension: Int, efSearch: Int = 64) {
         self.client = store.client
         self.logger = store.logger
+        self.lease = store.lease
         self.dimension = dimension
         self.efSearch = max(1, min(efSearch, 1000))
     }
@@ -48,7 +50,7 @@ public struct PgVectorStore: VectorStore {
     public func generation() async throws -> Int64 {
         do {
             let logger = self.logger
-            return try await client.leased { connection in
+            return try await lease.leased { connection in
                 try await connection.run("SELECT generation FROM vector_index_state WHERE id = 1", logger: logger).first?.decode(Int64.self) ?? 0
             }
         } catch let error as PostgresStoreError {
@@ -90,7 +92,7 @@ public struct PgVectorStore: VectorStore {
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         let logger = self.logger
         do {
-            return try await client.leased { connection in
+            return try await lease.leased { connection in
                 try await connection.run(
                     "SELECT set_config('hnsw.ef_search', \(ef), false), set_config('hnsw.iterative_scan', \(scan), false)", logger: logger)
                 return try await connection.run(query, logger: logger).map { row in
@@ -108,7 +110,7 @@ public struct PgVectorStore: VectorStore {
     private func write(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void) async throws {
         let logger = self.logger
         do {
-            try await client.inTransaction(logger: logger) { connection in try await body(connection, logger) }
+            try await lease.inTransaction(logger: logger) { connection in try await body(connection, logger) }
         } catch let error as PostgresStoreError {
             throw error
         } catch {

@@ -2,27 +2,29 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-extension PostgresClient {
-    /// How long a caller waits for a pooled connection before the store says the server cannot be reached.
-    ///
-    /// The pool keeps retrying a dead server and would let a caller wait
-    /// forever; this bounds only the wait for a connection, never the work done
-    /// on it (an ingest may run for minutes).
-    static let leaseTimeout: Duration = .seconds(10)
+/// The connection pool with a bound on how long a caller waits for one of its connections.
+///
+/// The pool keeps retrying a server that went away and would let a caller
+/// wait forever; the bound covers only the wait for a connection, never the
+/// work done on it (an ingest may run for minutes).
+struct ConnectionLease: Sendable {
+    let client: PostgresClient
+    let timeout: Duration
 
     /// Runs `body` on a pooled connection, giving up with ``PostgresStoreError/noConnection(seconds:)`` when none comes in time.
     func leased<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let started = LeaseStarted()
+        let (client, timeout) = (self.client, self.timeout)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
-                try await self.withConnection { connection in
+                try await client.withConnection { connection in
                     started.mark()
                     return try await body(connection)
                 }
             }
             group.addTask {
-                try await Task.sleep(for: Self.leaseTimeout)
-                guard started.isMarked else { throw PostgresStoreError.noConnection(seconds: Int(Self.leaseTimeout.components.seconds)) }
+                try await Task.sleep(for: timeout)
+                guard started.isMarked else { throw PostgresStoreError.noConnection(seconds: Int(timeout.components.seconds)) }
                 return nil
             }
             while let next = try await group.next() {

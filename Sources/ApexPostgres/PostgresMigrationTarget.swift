@@ -26,9 +26,14 @@ public struct PostgresMigrationTarget: MigrationTarget {
 
     public var storeName: String { "postgres" }
 
-    public init(client: PostgresClient, logger: Logger, onWait: @escaping @Sendable (String) -> Void = { _ in }) {
+    let lease: ConnectionLease
+
+    public init(
+        client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(10), onWait: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.client = client
         self.logger = logger
+        self.lease = ConnectionLease(client: client, timeout: leaseTimeout)
         self.onWait = onWait
     }
 
@@ -52,7 +57,7 @@ public struct PostgresMigrationTarget: MigrationTarget {
     public func appliedMigrations() async throws -> [AppliedMigration] {
         do {
             let logger = self.logger
-            return try await client.leased { connection in
+            return try await lease.leased { connection in
                 try await connection.run("SELECT version, name, checksum, applied_at, duration_ms FROM apex_schema_history ORDER BY version", logger: logger)
             }.map { row in
                 let (version, name, checksum, appliedAt, duration) = try row.decode((Int32, String, String, String, Double).self)
@@ -79,7 +84,7 @@ public struct PostgresMigrationTarget: MigrationTarget {
                     try await Self.recordStep(migration, direction, record, since: start, connection, logger)
                 }
             } else {
-                try await client.leased { connection in
+                try await lease.leased { connection in
                     guard try await Self.needsStep(migration, direction, connection, logger) else { return }
                     let start = ContinuousClock.now
                     for statement in statements {
@@ -101,7 +106,7 @@ public struct PostgresMigrationTarget: MigrationTarget {
     private func locked<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
         let logger = self.logger
         let onWait = self.onWait
-        return try await client.leased { connection in
+        return try await lease.leased { connection in
             var told = false
             while try await !Self.tryLock(connection, logger) {
                 if !told {
@@ -154,6 +159,6 @@ public struct PostgresMigrationTarget: MigrationTarget {
     }
 
     private func transaction(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
-        try await client.inTransaction(logger: logger, body)
+        try await lease.inTransaction(logger: logger, body)
     }
 }

@@ -26,7 +26,7 @@ extension PostgresStore {
             })
         let mentioned = Array(Set(mentions)).map(\.uuid)
         do {
-            return try await client.inTransaction(logger: logger) { connection in
+            return try await lease.inTransaction(logger: logger) { connection in
                 try await connection.run(
                     """
                     INSERT INTO embedder (id, identity, dimension) VALUES (1, \(embedder.name), \(Int32(embedder.dimension))) ON CONFLICT (id) DO NOTHING
@@ -95,7 +95,7 @@ extension PostgresStore {
         let logger = self.logger
         let uuid = id.uuid
         do {
-            return try await client.inTransaction(logger: logger) { connection -> (removed: [Int64], generation: Int64)? in
+            return try await lease.inTransaction(logger: logger) { connection -> (removed: [Int64], generation: Int64)? in
                 guard try await !connection.run("SELECT 1 FROM documents WHERE id = \(uuid) FOR UPDATE", logger: logger).isEmpty else {
                     return nil
                 }

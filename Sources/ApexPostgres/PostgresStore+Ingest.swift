@@ -9,7 +9,7 @@ extension PostgresStore {
         let ids = self.ids
         let logger = self.logger
         do {
-            return try await client.inTransaction(logger: logger) { connection in
+            return try await lease.inTransaction(logger: logger) { connection in
                 if let ontology {
                     try await connection.run(
                         """

@@ -13,7 +13,7 @@ extension PostgresStore {
             return EntitySnapshot(ontologySource: try await ontologySource(), entity: nil, versions: [], facts: [], ends: [])
         }
         do {
-            return try await client.inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
+            return try await lease.inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
                 let source = try await connection.run("SELECT source FROM ontology WHERE id = 1", logger: logger).first?.decode(String.self)
                 guard
                     let row = try await connection.run("SELECT id FROM entities WHERE type = \(ref.type) AND key = \(ref.key)", logger: logger).first
@@ -63,7 +63,7 @@ extension PostgresStore {
     func onConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result) async throws -> Result {
         let logger = self.logger
         do {
-            return try await client.leased { connection in try await body(connection, logger) }
+            return try await lease.leased { connection in try await body(connection, logger) }
         } catch let error as PSQLError {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }

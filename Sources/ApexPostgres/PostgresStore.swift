@@ -18,16 +18,25 @@ public struct PostgresStore: TemporalStore {
     let lifetime: ClientLifetime
     let ids: UUIDv7Generator
     let logger: Logger
+    /// How long a call waits for a pooled connection before it fails as "no connection" (HTTP 503).
+    var leaseTimeout: Duration = .seconds(10)
+
+    /// The pool with the store's bound on waiting for a connection.
+    var lease: ConnectionLease { ConnectionLease(client: client, timeout: leaseTimeout) }
 
     /// Connects (failing with one sentence when the server is unreachable or refuses), then migrates when asked.
+    ///
+    /// - Parameters:
+    ///   - connectTimeout: how long the first connection may take.
+    ///   - leaseTimeout: how long a later call waits for a pooled connection (the server went away, or all are busy).
     public static func connect(
-        url text: String, migrate: Bool = true, connectTimeout: Duration = .seconds(5), ids: UUIDv7Generator = UUIDv7Generator(),
-        logger: Logger = PostgresStore.defaultLogger
+        url text: String, migrate: Bool = true, connectTimeout: Duration = .seconds(5), leaseTimeout: Duration = .seconds(10),
+        ids: UUIDv7Generator = UUIDv7Generator(), logger: Logger = PostgresStore.defaultLogger
     ) async throws -> PostgresStore {
         let url = try PostgresURL(text)
         try await probe(url, timeout: connectTimeout, logger: logger)
         let client = PostgresClient(configuration: try url.clientConfiguration(connectTimeout: connectTimeout, maximumConnections: 16), backgroundLogger: logger)
-        let store = PostgresStore(client: client, url: url, lifetime: ClientLifetime(client), ids: ids, logger: logger)
+        let store = PostgresStore(client: client, url: url, lifetime: ClientLifetime(client), ids: ids, logger: logger, leaseTimeout: leaseTimeout)
         if migrate {
             do {
                 try await store.migrator.up()
@@ -53,7 +62,7 @@ public struct PostgresStore: TemporalStore {
 
     /// The migration runner for this store's schema.
     public var migrator: MigrationRunner<PostgresMigrationTarget> {
-        MigrationRunner(target: PostgresMigrationTarget(client: client, logger: logger), migrations: PostgresMigrations.all)
+        MigrationRunner(target: PostgresMigrationTarget(client: client, logger: logger, leaseTimeout: leaseTimeout), migrations: PostgresMigrations.all)
     }
 
     /// One connection made and closed directly, so that a wrong URL or a dead server is an error now, not a pool that waits.
@@ -94,7 +103,7 @@ public struct PostgresStore: TemporalStore {
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         let logger = self.logger
         do {
-            return try await client.leased { connection in try await connection.run(query, logger: logger) }
+            return try await lease.leased { connection in try await connection.run(query, logger: logger) }
         } catch let error as PostgresStoreError {
             throw error
         } catch {
