@@ -37,9 +37,9 @@ struct Apex: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            await OpenedStores.shared.shutdownAll()
+            await CommandStores.shared.shutdownAll()
         } catch {
-            await OpenedStores.shared.shutdownAll()
+            await CommandStores.shared.shutdownAll()
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))

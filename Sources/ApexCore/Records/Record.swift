@@ -31,7 +31,6 @@ public enum Record: Sendable, Equatable {
     case fact(FactRecord)
     case end(EndRecord)
 
-    /// The transaction time written in the record, if any.
     /// The entities the record names: its entity, or the two ends of its relation.
     public var entityRefs: [EntityRef] {
         switch self {
@@ -41,6 +40,7 @@ public enum Record: Sendable, Equatable {
         }
     }
 
+    /// The transaction time written in the record, if any.
     public var recordedAt: Timestamp? {
         switch self {
         case .state(let record): record.recordedAt

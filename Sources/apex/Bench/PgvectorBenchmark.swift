@@ -27,7 +27,7 @@ struct PgvectorBenchmark {
     }
 
     private func measure(_ schema: PostgresScratchSchema, vectors: [[Float]], queries: [[Float]], truth: [Set<Int>]) async throws -> JSONValue {
-        let store = try await OpenedStores.shared.postgres(url: schema.url, migrate: true)
+        let store = try await CommandStores.shared.postgres(url: schema.url, migrate: true)
         let loader = PgVectorStore(store: store, dimension: dimension)
         if loader.precision == nil { log("pgvector has no HNSW index for \(dimension) dimensions: searches scan exactly") }
         log("inserting \(count) vectors through the pgvector store (scratch schema \(schema.name))")

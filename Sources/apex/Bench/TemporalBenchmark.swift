@@ -25,7 +25,7 @@ struct TemporalBenchmark {
             let schema = try await PostgresScratchSchema.create(in: databaseURL)
             scratch = schema
             log("using the scratch schema \(schema.name) in \(try PostgresURL(databaseURL))")
-            service = MemoryService(store: try await OpenedStores.shared.postgres(url: schema.url, migrate: true))
+            service = MemoryService(store: try await CommandStores.shared.postgres(url: schema.url, migrate: true))
         } else {
             service = MemoryService(store: try await SQLiteStore.open(directory: (directory as NSString).appendingPathComponent("data")))
         }

@@ -82,7 +82,7 @@ struct MigrateCommand: AsyncParsableCommand {
     /// The migration runner of the store the options name, and where that store is (for messages).
     static func runner(_ options: DataOptions) async throws -> (runner: AnyMigrationRunner, location: String) {
         if let url = options.postgresURL {
-            let store = try await OpenedStores.shared.postgres(url: url, migrate: false)
+            let store = try await CommandStores.shared.postgres(url: url, migrate: false)
             var target = store.migrator.target
             target.onWait = { Console.error($0) }
             return (AnyMigrationRunner(MigrationRunner(target: target, migrations: PostgresMigrations.all)), store.url.description)

@@ -34,7 +34,7 @@ struct DataOptions: ParsableArguments {
     /// Opens the store, applying pending migrations; with `mustExist`, a missing embedded store is an error.
     func openService(mustExist: Bool) async throws -> MemoryService {
         if let postgresURL {
-            return MemoryService(store: try await OpenedStores.shared.postgres(url: postgresURL, migrate: true))
+            return MemoryService(store: try await CommandStores.shared.postgres(url: postgresURL, migrate: true))
         }
         if mustExist {
             let file = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
@@ -71,8 +71,8 @@ struct DataOptions: ParsableArguments {
 }
 
 /// The PostgreSQL stores a command opened, shut down before the process exits so that the server sees clean disconnects.
-actor OpenedStores {
-    static let shared = OpenedStores()
+actor CommandStores {
+    static let shared = CommandStores()
     private var stores: [PostgresStore] = []
 
     func postgres(url: String, migrate: Bool) async throws -> PostgresStore {
