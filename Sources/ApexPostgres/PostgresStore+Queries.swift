@@ -5,35 +5,6 @@ import Logging
 import PostgresNIO
 
 extension PostgresStore {
-    /// Reads the ontology, the entity, its versions and facts in one read-only repeatable-read transaction: one consistent snapshot.
-    public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
-        let logger = self.logger
-        if ref.type.containsNUL || ref.key.containsNUL || property?.containsNUL == true {
-            // No stored key or property has NUL (the record decoder refuses it); PostgreSQL could not even compare it.
-            return EntitySnapshot(ontologySource: try await ontologySource(), entity: nil, versions: [], facts: [], ends: [])
-        }
-        do {
-            return try await lease.inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
-                let source = try await connection.run("SELECT source FROM ontology WHERE id = 1", logger: logger).first?.decode(String.self)
-                guard
-                    let row = try await connection.run("SELECT id FROM entities WHERE type = \(ref.type) AND key = \(ref.key)", logger: logger).first
-                else {
-                    return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: [])
-                }
-                let handle = EntityHandle(id: EntityID(uuid: try row.decode(UUID.self)), ref: ref)
-                let versions = try await Self.propertyVersions(connection, handle.id, property: property, knownAt: knownAt, logger)
-                guard includeFacts else {
-                    return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: [], ends: [])
-                }
-                let facts = try await Self.facts(connection, handle.id, knownAt: knownAt, logger)
-                let ends = facts.isEmpty ? [] : try await Self.ends(connection, handle.id, knownAt: knownAt, logger)
-                return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: facts, ends: ends)
-            }
-        } catch let error as PSQLError {
-            throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
-        }
-    }
-
     public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {
         try await onConnection { connection, logger in try await Self.propertyVersions(connection, entity, property: property, knownAt: knownAt, logger) }
     }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The documented load run (docs/http.md): a release apex serve with the example, then wrk from Debian.
 #   64 connections for 30 s of state queries, then 1,000 concurrent connections for 30 s.
+#   scripts/load/run.sh                                  # the embedded store in a temporary directory
+#   scripts/load/run.sh --database-url postgres://...    # PostgreSQL (an empty database, or one holding the example)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
@@ -8,7 +10,7 @@ swift build -c release --product apex
 apex="$(swift build -c release --show-bin-path)/apex"
 data=$(mktemp -d)
 log=$(mktemp)
-"$apex" serve --port 0 --data "$data" --example --log-level warning > "$log" 2>&1 &
+"$apex" serve --port 0 --data "$data" --example --log-level warning "$@" > "$log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
 port=""
