@@ -9,8 +9,9 @@ public import PostgresNIO
 ///
 /// It talks through PostgresNIO's connection pool (`PostgresClient`), whose
 /// run loop the store starts when it connects and stops in ``shutdown()``.
-/// Every statement is parameterized. The schema comes only from
-/// ``PostgresMigrations``; ``connect(url:migrate:connectTimeout:ids:logger:)``
+/// Every statement is parameterized; the snapshot behind `state` and
+/// `timeline` is one prepared statement. The schema comes only from
+/// ``PostgresMigrations``; ``connect(url:migrate:connectTimeout:leaseTimeout:ids:logger:)``
 /// applies pending ones under the advisory lock.
 public struct PostgresStore: TemporalStore {
     public let client: PostgresClient
