@@ -15,10 +15,12 @@ import Testing
     }
 
     /// The PostgreSQL adapter at `url`: records, facts and documents in PostgreSQL, vectors in pgvector.
-    static func adapter(url: String, embedder: FeatureHashingEmbedder, opened: OpenedStores) async throws -> AdapterUnderTest {
+    static func adapter(
+        url: String, embedder: FeatureHashingEmbedder, precision: VectorPrecision = .single, opened: OpenedStores
+    ) async throws -> AdapterUnderTest {
         let store = try await PostgresStore.connect(url: url)
         await opened.add(store)
-        let vectors = PgVectorStore(store: store, dimension: embedder.dimension)
+        let vectors = PgVectorStore(store: store, dimension: embedder.dimension, precision: precision)
         try await vectors.catchUp(to: try await store.vectorGeneration()) {
             try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
         }
@@ -26,7 +28,7 @@ import Testing
             memory: MemoryService(store: store, clock: { SpecFixtures.now }),
             documents: DocumentService(store: store, vectors: vectors, embedder: embedder, chunker: ConformanceSuite.chunker),
             migrations: AnyMigrationRunner(store.migrator),
-            reopen: { try await adapter(url: url, embedder: $0, opened: opened) })
+            reopen: { try await adapter(url: url, embedder: $0, precision: precision, opened: opened) })
     }
 
     @Test(arguments: ConformanceSuite.cases)
@@ -36,11 +38,12 @@ import Testing
         }
     }
 
-    @Test(arguments: ConformanceSuite.adapterCases)
-    func adapterConformance(_ rule: AdapterConformanceCase) async throws {
+    @Test(arguments: ConformanceSuite.adapterCases, VectorPrecision.allCases)
+    func adapterConformance(_ rule: AdapterConformanceCase, _ precision: VectorPrecision) async throws {
         try await OpenedStores.using { opened in
             try await rule.body {
-                try await Self.adapter(url: try await PostgresTestServer.shared.freshDatabase(), embedder: ConformanceSuite.embedder, opened: opened)
+                try await Self.adapter(
+                    url: try await PostgresTestServer.shared.freshDatabase(), embedder: ConformanceSuite.embedder, precision: precision, opened: opened)
             }
         }
     }

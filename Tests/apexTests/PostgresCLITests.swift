@@ -81,6 +81,31 @@ import Testing
         #expect(results.count == 3)
     }
 
+    @Test func theDatabaseKeepsTheVectorPrecisionUntilToldOtherwise() async throws {
+        let url = try await PostgresTestServer.shared.freshDatabase()
+        let connection = try await PostgresTestServer.connect(url)
+        func rows() async throws -> [Bool] {
+            try await connection.query("SELECT half FROM vector_items UNION ALL SELECT half FROM vector_index_state", logger: PostgresTestServer.logger)
+                .collect().map { try $0.decode(Bool.self) }
+        }
+        let added = try Started(["documents", "add", "README.md", "--halfvec", "--database-url", url]).finish()
+        #expect(added.status == 0, "\(added.stderr)")
+        let halfRows = try await rows()
+        #expect(halfRows.count > 1 && halfRows.allSatisfy { $0 })
+        // A later command without the flag searches the halfvec index and leaves the table as it is.
+        let search = try Started(["search", "temporal memory", "--mode", "vector", "--limit", "2", "--database-url", url]).finish()
+        guard case .array(let results)? = search.json?["results"] else {
+            Issue.record("no results: \(search.stdout) \(search.stderr)")
+            return
+        }
+        #expect(results.count == 2)
+        #expect(try await rows() == halfRows)
+        let back = try Started(["search", "temporal memory", "--mode", "vector", "--no-halfvec", "--database-url", url]).finish()
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(try await rows().allSatisfy { !$0 })
+        try await connection.closeGracefully()
+    }
+
     @Test(arguments: [
         ("postgres://apex@127.0.0.1:1/apex", "cannot connect to the PostgreSQL server at 127.0.0.1:1: the connection was refused"),
         ("http://example.com/db", "is not usable: it must look like postgres://"),

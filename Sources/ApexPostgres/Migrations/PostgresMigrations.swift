@@ -16,14 +16,18 @@ public enum PostgresMigrations {
         v0004VectorIndex384,
         v0005VectorIndex1536,
         v0006HalfvecIndex3072,
+        v0007VectorPrecision,
+        v0008SingleOnlyIndexes,
+        v0009HalfvecIndex384,
+        v0010HalfvecIndex1536,
     ]
 
-    /// The dimensions that have an HNSW index, and whether it indexes `halfvec` (pgvector's HNSW takes `vector` up to 2,000).
-    public static let indexedDimensions: [Int: VectorPrecision] = [384: .single, 1536: .single, 3072: .half]
+    /// The dimensions that have HNSW indexes, with the precisions indexed (pgvector's HNSW takes `vector` up to 2,000 dimensions).
+    public static let indexedDimensions: [Int: Set<VectorPrecision>] = [384: [.single, .half], 1536: [.single, .half], 3072: [.half]]
 }
 
 /// How pgvector stores the vectors an index is built on.
-public enum VectorPrecision: String, Sendable {
+public enum VectorPrecision: String, Sendable, CaseIterable {
     /// `vector`: 4-byte floats, HNSW up to 2,000 dimensions.
     case single = "vector"
     /// `halfvec`: 2-byte floats, half the memory, HNSW up to 4,000 dimensions.

@@ -20,7 +20,8 @@ extension PostgresMigrations {
         "vector_items_\(precision == .half ? "halfvec" : "vector")_\(dimension)"
     }
 
-    private static func hnswIndex(version: Int, dimension: Int, precision: VectorPrecision) -> Migration {
+    /// A migration that builds the index of `dimension` and `precision`, over the rows that also meet `rows` if given.
+    static func hnswIndex(version: Int, dimension: Int, precision: VectorPrecision, rows: String? = nil) -> Migration {
         let name = indexName(dimension: dimension, precision: precision)
         return Migration(
             version: version,
@@ -30,7 +31,7 @@ extension PostgresMigrations {
                 CREATE INDEX CONCURRENTLY \(name) ON vector_items
                 USING hnsw ((embedding::\(precision.rawValue)(\(dimension))) \(precision.rawValue)_cosine_ops)
                 WITH (m = 16, ef_construction = 64)
-                WHERE vector_dims(embedding) = \(dimension);
+                WHERE vector_dims(embedding) = \(dimension)\(rows.map { " AND \($0)" } ?? "");
                 """,
             down: """
                 DROP INDEX CONCURRENTLY IF EXISTS \(name);

@@ -9,6 +9,7 @@ struct PgvectorBenchmark {
     let dimension: Int
     let efValues: [Int]
     let databaseURL: String
+    let precision: VectorPrecision
     let log: @Sendable (String) -> Void
 
     /// Rows per `apply` while loading.
@@ -28,7 +29,7 @@ struct PgvectorBenchmark {
 
     private func measure(_ schema: PostgresScratchSchema, vectors: [[Float]], queries: [[Float]], truth: [Set<Int>]) async throws -> JSONValue {
         let store = try await CommandStores.shared.postgres(url: schema.url, migrate: true)
-        let loader = PgVectorStore(store: store, dimension: dimension)
+        let loader = PgVectorStore(store: store, dimension: dimension, precision: precision)
         if loader.precision == nil { log("pgvector has no HNSW index for \(dimension) dimensions: searches scan exactly") }
         log("inserting \(count) vectors through the pgvector store (scratch schema \(schema.name))")
         let clock = ContinuousClock()
@@ -49,7 +50,7 @@ struct PgvectorBenchmark {
         let bytes = try await schema.sizeBytes()
         var runs: [JSONValue] = []
         for ef in efValues {
-            let vectorStore = PgVectorStore(store: store, dimension: dimension, efSearch: ef)
+            let vectorStore = PgVectorStore(store: store, dimension: dimension, efSearch: ef, precision: precision)
             var hits = 0
             let began = clock.now
             for (query, expected) in zip(queries, truth) {

@@ -20,6 +20,8 @@ struct VectorBenchmark {
     let exportDirectory: String?
     /// A PostgreSQL database whose pgvector index is measured on the same vectors and queries, beside the embedded one.
     let databaseURL: String?
+    /// Store and index the pgvector side as `halfvec`.
+    let halfvec: Bool
     let log: @Sendable (String) -> Void
 
     func run() async throws -> JSONValue {
@@ -71,7 +73,7 @@ struct VectorBenchmark {
         var pgvector: JSONValue = .null
         if let databaseURL {
             pgvector = try await PgvectorBenchmark(
-                count: count, dimension: dimension, efValues: efValues, databaseURL: databaseURL, log: log
+                count: count, dimension: dimension, efValues: efValues, databaseURL: databaseURL, precision: halfvec ? .half : .single, log: log
             ).run(vectors: vectors, queries: queryVectors, truth: truth)
         }
         return .object([

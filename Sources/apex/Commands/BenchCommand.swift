@@ -109,6 +109,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .customLong("database-url"), help: "Also measure pgvector in this PostgreSQL database (postgres://...).")
         var databaseURL: String?
 
+        @Flag(name: .long, help: "With --database-url, store and index the vectors as halfvec.")
+        var halfvec = false
+
         @Flag(name: .long, help: "Print the figures as one JSON object.")
         var json = false
 
@@ -123,7 +126,7 @@ struct BenchCommand: AsyncParsableCommand {
             let benchmark = VectorBenchmark(
                 count: n, dimension: dim, queries: queries, quantized: int8,
                 parameters: HNSWParameters(m: m, efConstruction: efConstruction), efValues: efSearch, seed: seed, exportDirectory: export,
-                databaseURL: databaseURL, log: { message in if !quiet { Console.error("bench: " + message) } })
+                databaseURL: databaseURL, halfvec: halfvec, log: { message in if !quiet { Console.error("bench: " + message) } })
             let figures = try await benchmark.run()
             if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
         }

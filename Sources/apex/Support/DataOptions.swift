@@ -21,6 +21,15 @@ struct DataOptions: ParsableArguments {
         help: "postgres://user:password@host:5432/database: keep records, facts, documents and vectors in PostgreSQL with pgvector instead (default: $APEX_DATABASE_URL).")
     var databaseURL: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            On PostgreSQL, store and index vectors as halfvec (2-byte floats: about half the index; 3,072-dimension vectors \
+            always are); --no-halfvec goes back to vector. Either re-indexes the stored vectors once; without them the \
+            database keeps the precision it has (vector in a new one).
+            """)
+    var halfvec: Bool?
+
     /// The directory in effect.
     var directory: String {
         data ?? ProcessInfo.processInfo.environment["APEX_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./apex-data"
@@ -56,7 +65,10 @@ struct DataOptions: ParsableArguments {
             try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
         }
         if let postgres = store as? PostgresStore {
-            let vectors = PgVectorStore(store: postgres, dimension: embedder.identity.dimension)
+            let dimension = embedder.identity.dimension
+            var precision: VectorPrecision = halfvec == true ? .half : .single
+            if halfvec == nil { precision = try await PgVectorStore(store: postgres, dimension: dimension).storedPrecision() }
+            let vectors = PgVectorStore(store: postgres, dimension: dimension, precision: precision)
             let stored = try await postgres.embedder()
             if stored == nil || stored == embedder.identity {
                 try await vectors.catchUp(to: try await postgres.vectorGeneration(), loading: load)
