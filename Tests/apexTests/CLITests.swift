@@ -33,6 +33,7 @@ import Testing
         process.currentDirectoryURL = root
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "APEX_DATA")
+        environment.removeValue(forKey: "APEX_DATABASE_URL")
         process.environment = environment
         let out = Pipe()
         let err = Pipe()
@@ -175,6 +176,10 @@ import Testing
         let missing = try Self.apex(["timeline", "Tractor/6520"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("--property"))
+        // A PostgreSQL-only flag on the embedded store is refused, not ignored.
+        let halfvec = try Self.apex(["search", "brakes", "--halfvec", "--data", Self.temporaryDirectory()])
+        #expect(halfvec.status == 1)
+        #expect(halfvec.stderr.contains("--halfvec applies to PostgreSQL only"))
     }
 }
 

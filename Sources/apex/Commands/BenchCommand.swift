@@ -119,6 +119,7 @@ struct BenchCommand: AsyncParsableCommand {
             guard n > 10, dim > 0, queries > 0, m > 1, efConstruction > 0, efSearch.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--n must exceed 10 and every other figure must be positive")
             }
+            if halfvec, databaseURL == nil { throw ValidationError("--halfvec measures pgvector: give --database-url too") }
         }
 
         func run() async throws {

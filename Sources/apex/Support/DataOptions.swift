@@ -30,6 +30,12 @@ struct DataOptions: ParsableArguments {
             """)
     var halfvec: Bool?
 
+    func validate() throws {
+        if halfvec != nil, postgresURL == nil {
+            throw ValidationError("--\(halfvec == true ? "" : "no-")halfvec applies to PostgreSQL only: give --database-url or set APEX_DATABASE_URL")
+        }
+    }
+
     /// The directory in effect.
     var directory: String {
         data ?? ProcessInfo.processInfo.environment["APEX_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./apex-data"
