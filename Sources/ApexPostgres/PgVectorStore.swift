@@ -39,7 +39,7 @@ public struct PgVectorStore: VectorStore {
     }
 
     /// The precision the rows are stored and indexed with.
-    var rowPrecision: VectorPrecision { dimension > 2000 ? .half : requestedPrecision }
+    public var rowPrecision: VectorPrecision { dimension > 2000 ? .half : requestedPrecision }
 
     /// How the index searched stores vectors, nil when this dimension has none (exact search).
     public var precision: VectorPrecision? {

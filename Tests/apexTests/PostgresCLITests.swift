@@ -100,8 +100,10 @@ import Testing
         }
         #expect(results.count == 2)
         #expect(try await rows() == halfRows)
+        #expect(!search.stderr.contains("indexing"), "\(search.stderr)")
         let back = try Started(["search", "temporal memory", "--mode", "vector", "--no-halfvec", "--database-url", url]).finish()
         #expect(back.status == 0, "\(back.stderr)")
+        #expect(back.stderr.contains("indexing \(halfRows.count - 1) stored vectors in pgvector as vector"), "\(back.stderr)")
         #expect(try await rows().allSatisfy { !$0 })
         try await connection.closeGracefully()
     }

@@ -77,7 +77,13 @@ struct DataOptions: ParsableArguments {
             let vectors = PgVectorStore(store: postgres, dimension: dimension, precision: precision)
             let stored = try await postgres.embedder()
             if stored == nil || stored == embedder.identity {
-                try await vectors.catchUp(to: try await postgres.vectorGeneration(), loading: load)
+                let kind = vectors.rowPrecision.rawValue
+                try await vectors.catchUp(to: try await postgres.vectorGeneration()) {
+                    let items = try await load()
+                    // Rebuilding a large table takes a while: say so before it starts.
+                    if !items.isEmpty { Console.error("indexing \(items.count) stored vectors in pgvector as \(kind)") }
+                    return items
+                }
             }
             return (DocumentService(store: store, vectors: vectors, embedder: embedder), { })
         }
