@@ -20,6 +20,16 @@ extension PostgresMigrations {
         "vector_items_\(precision == .half ? "halfvec" : "vector")_\(dimension)"
     }
 
+    /// The statement that builds an HNSW index named `name` on the rows of `dimension` that also meet `rows` if given.
+    static func createIndex(_ name: String, dimension: Int, precision: VectorPrecision, rows: String?) -> String {
+        """
+        CREATE INDEX CONCURRENTLY \(name) ON vector_items
+        USING hnsw ((embedding::\(precision.rawValue)(\(dimension))) \(precision.rawValue)_cosine_ops)
+        WITH (m = 16, ef_construction = 64)
+        WHERE vector_dims(embedding) = \(dimension)\(rows.map { " AND \($0)" } ?? "");
+        """
+    }
+
     /// A migration that builds the index of `dimension` and `precision`, over the rows that also meet `rows` if given.
     static func hnswIndex(version: Int, dimension: Int, precision: VectorPrecision, rows: String? = nil) -> Migration {
         let name = indexName(dimension: dimension, precision: precision)
@@ -28,10 +38,7 @@ extension PostgresMigrations {
             name: "\(name)_hnsw",
             up: """
                 DROP INDEX CONCURRENTLY IF EXISTS \(name);
-                CREATE INDEX CONCURRENTLY \(name) ON vector_items
-                USING hnsw ((embedding::\(precision.rawValue)(\(dimension))) \(precision.rawValue)_cosine_ops)
-                WITH (m = 16, ef_construction = 64)
-                WHERE vector_dims(embedding) = \(dimension)\(rows.map { " AND \($0)" } ?? "");
+                \(createIndex(name, dimension: dimension, precision: precision, rows: rows))
                 """,
             down: """
                 DROP INDEX CONCURRENTLY IF EXISTS \(name);

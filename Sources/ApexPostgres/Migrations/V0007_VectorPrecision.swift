@@ -50,13 +50,9 @@ extension PostgresMigrations {
     /// Statements that replace the index of `dimension` by one with the row condition `rows`, keeping its name.
     private static func rebuildIndex(dimension: Int, precision: VectorPrecision, rows: String?) -> String {
         let name = indexName(dimension: dimension, precision: precision)
-        let condition = "vector_dims(embedding) = \(dimension)" + (rows.map { " AND \($0)" } ?? "")
         return """
             DROP INDEX CONCURRENTLY IF EXISTS \(name)_rebuilt;
-            CREATE INDEX CONCURRENTLY \(name)_rebuilt ON vector_items
-            USING hnsw ((embedding::\(precision.rawValue)(\(dimension))) \(precision.rawValue)_cosine_ops)
-            WITH (m = 16, ef_construction = 64)
-            WHERE \(condition);
+            \(createIndex(name + "_rebuilt", dimension: dimension, precision: precision, rows: rows))
             DROP INDEX CONCURRENTLY IF EXISTS \(name);
             ALTER INDEX \(name)_rebuilt RENAME TO \(name);
             """
