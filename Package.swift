@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "ApexVector", targets: ["ApexVector"]),
         .library(name: "ApexEmbedders", targets: ["ApexEmbedders"]),
         .library(name: "ApexPostgres", targets: ["ApexPostgres"]),
+        .library(name: "ApexRESP", targets: ["ApexRESP"]),
+        .library(name: "ApexFalkorDB", targets: ["ApexFalkorDB"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -68,13 +70,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Our RESP2/RESP3 client (SwiftNIO): a pure codec, a channel handler, a bounded pool. For FalkorDB and Redis.
+        .target(
+            name: "ApexRESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The graph store on FalkorDB (over ApexRESP): facts and ends in graphiti-core's layout, Cypher migrations.
+        .target(
+            name: "ApexFalkorDB",
+            dependencies: ["ApexCore", "ApexPorts", "ApexMigrations", "ApexRESP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The engine: ingest and temporal queries over the ports.
         .target(name: "ApexEngine", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
         // Fixtures and the conformance suite every adapter runs.
         .target(
             name: "ApexTesting",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexMigrations", "ApexPostgres",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexMigrations", "ApexPostgres", "ApexFalkorDB",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,7 +118,8 @@ let package = Package(
         .executableTarget(
             name: "apex",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexPostgres", "ApexMigrations", "ApexHTTP", "ApexVector", "ApexEmbedders",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexPostgres", "ApexFalkorDB", "ApexMigrations", "ApexHTTP", "ApexVector",
+                "ApexEmbedders",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,6 +162,20 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ApexRESPTests",
+            dependencies: ["ApexRESP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ApexFalkorDBTests",
+            dependencies: [
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexFalkorDB", "ApexSQLite", "ApexPostgres", "ApexTesting", "ApexMigrations", "ApexRESP",
+                "ApexHTTP", "ApexVector", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
         ),

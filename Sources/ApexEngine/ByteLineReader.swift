@@ -48,6 +48,21 @@ public final class ByteLineReader {
         buffer = [UInt8](repeating: 0, count: Self.blockSize)
     }
 
+    /// Everything on standard input, read to its end.
+    public static func standardInputBytes() throws(IngestError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: blockSize)
+        while true {
+            let count = block.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw IngestError.cannotRead(path: "-", reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: block[0..<count])
+        }
+    }
+
     /// Reads lines from bytes already in memory (an HTTP body).
     public init(bytes: [UInt8]) {
         descriptor = -1

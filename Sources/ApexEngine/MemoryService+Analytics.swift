@@ -48,7 +48,7 @@ extension MemoryService {
 
     /// The health of every configured store.
     public func health() async -> [StoreHealth] {
-        [await store.health()]
+        await store.healthOfEachStore()
     }
 }
 

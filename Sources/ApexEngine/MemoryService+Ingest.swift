@@ -1,5 +1,6 @@
 public import ApexCore
 public import ApexPorts
+import Foundation
 
 extension MemoryService {
     /// The shape of an ingest body.
@@ -16,16 +17,57 @@ extension MemoryService {
         let ingestionTime = now
         switch format {
         case .jsonLines:
-            return try await store.ingest(ontology: nil) {
+            return try await write(ontology: ontology, toStore: nil, ingestionTime: ingestionTime) { _ in
                 JSONLinesSource(reader: ByteLineReader(bytes: body), ontology: ontology, ingestionTime: ingestionTime, progress: nil)
             }
         case .jsonArray:
-            // Parse before opening the write transaction, so a malformed body costs no lock.
             let elements = try JSONArraySource.elements(of: body)
-            return try await store.ingest(ontology: nil) {
+            return try await write(ontology: ontology, toStore: nil, ingestionTime: ingestionTime) { _ in
                 JSONArraySource(elements: elements, ontology: ontology, ingestionTime: ingestionTime)
             }
         }
+    }
+
+    /// Writes records all or nothing: checks every one and settles every entity id first, then hands them to the store.
+    ///
+    /// The first pass reads the records without writing anything, so a bad
+    /// record costs no lock and leaves every store untouched; it collects the
+    /// entities they name, in order of first mention. The engine then mints
+    /// ids (UUIDv7) for those the directory does not know, and the store writes
+    /// with them. Should another writer register one of the new keys in
+    /// between, the store stores nothing and the ids are settled again.
+    ///
+    /// - Parameter makeSource: makes the records from the first; its argument says whether to report progress.
+    func write(
+        ontology: Ontology, toStore: StoredOntology?, ingestionTime: Timestamp,
+        makeSource: @escaping @Sendable (_ reporting: Bool) throws -> any RecordSource
+    ) async throws -> IngestSummary {
+        var named: [EntityRef] = []
+        var seen = Set<EntityRef>()
+        let checking = try makeSource(false)
+        while let item = try checking.next() {
+            for ref in item.record.entityRefs where seen.insert(ref).inserted { named.append(ref) }
+        }
+        var attempts = 0
+        while true {
+            let identities = try await mintIdentities(for: named, among: seen)
+            let request = IngestRequest(
+                ontology: toStore, ontologyInForce: ontology, identities: identities, ingestionTime: ingestionTime,
+                makeSource: { try makeSource(true) })
+            do {
+                return try await store.ingest(request)
+            } catch let conflict as EntityRegistrationConflict where conflict.reason == .registeredMeanwhile && attempts < 3 {
+                attempts += 1
+            }
+        }
+    }
+
+    /// The ids of the named entities: those the directory knows, and new ones minted now, in order of first mention.
+    private func mintIdentities(for named: [EntityRef], among all: Set<EntityRef>) async throws -> EntityIdentities {
+        let known = all.isEmpty ? [:] : try await store.entityIDs(for: all)
+        let milliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        let new = named.filter { known[$0] == nil }.map { EntityHandle(id: ids.next(unixMilliseconds: milliseconds), ref: $0) }
+        return EntityIdentities(known: known, new: new)
     }
 
     /// Replaces the ontology (refused when stored data would not fit it); returns what is stored.
@@ -33,7 +75,7 @@ extension MemoryService {
     public func setOntology(source: String) async throws -> StoredOntology {
         let (ontology, toStore) = try await resolveOntology(source: source)
         if let toStore {
-            _ = try await store.ingest(ontology: toStore) { RecordListSource([]) }
+            _ = try await write(ontology: ontology, toStore: toStore, ingestionTime: now) { _ in RecordListSource([]) }
             return toStore
         }
         return StoredOntology(source: source, ontology: ontology)

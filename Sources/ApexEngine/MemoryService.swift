@@ -12,6 +12,8 @@ public struct MemoryService: Sendable {
     public let store: any TemporalStore
     private let clock: @Sendable () -> Timestamp
     let ontologyCache = OntologyCache()
+    /// Mints every entity id before any store writes (DESIGN.md, "Identity and time").
+    let ids = UUIDv7Generator()
 
     /// - Parameters:
     ///   - store: the record and graph store.
@@ -61,22 +63,23 @@ public struct MemoryService: Sendable {
         -> IngestSummary
     {
         let (ontology, toStore) = try await resolveOntology(source: ontologySource)
-        let reader = try ByteLineReader(path: path)
+        // Standard input is read once, into memory: the records are read twice (checked, then written).
+        let input: [UInt8]? = path == "-" ? try ByteLineReader.standardInputBytes() : nil
         let ingestionTime = clock()
-        let box = UncheckedBox(reader)
-        return try await store.ingest(ontology: toStore) {
-            JSONLinesSource(reader: box.value, ontology: ontology, ingestionTime: ingestionTime, progress: progress)
+        return try await write(ontology: ontology, toStore: toStore, ingestionTime: ingestionTime) { reporting in
+            let reader = try input.map { ByteLineReader(bytes: $0) } ?? ByteLineReader(path: path)
+            return JSONLinesSource(reader: reader, ontology: ontology, ingestionTime: ingestionTime, progress: reporting ? progress : nil)
         }
     }
 
     /// Ingests records already decoded (tests, JSON arrays), all or nothing.
     public func ingest(records: [Record], ontologySource: String? = nil) async throws -> IngestSummary {
-        let (_, toStore) = try await resolveOntology(source: ontologySource)
+        let (ontology, toStore) = try await resolveOntology(source: ontologySource)
         let ingestionTime = clock()
         let items = records.map {
             IngestRecord(record: $0, recordedAt: $0.recordedAt ?? ingestionTime, recordedAtIsImplicit: $0.recordedAt == nil)
         }
-        return try await store.ingest(ontology: toStore) { RecordListSource(items) }
+        return try await write(ontology: ontology, toStore: toStore, ingestionTime: ingestionTime) { _ in RecordListSource(items) }
     }
 
     // MARK: Queries
@@ -209,10 +212,4 @@ final class OntologyCache: Sendable {
             throw IngestError.badOntology(error)
         }
     }
-}
-
-/// Carries a value that is used on one thread at a time across a `@Sendable` boundary.
-private final class UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

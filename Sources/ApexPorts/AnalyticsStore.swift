@@ -14,11 +14,15 @@ public protocol AnalyticsStore: Sendable {
     /// Entities with the most property versions valid in `[from, to)`, most first.
     func mostChanged(from: Timestamp, to: Timestamp, limit: Int) async throws -> [ChangeCount]
 
-    /// Per relation type: instances begun, ended explicitly, and followed by a later fact, in `[from, to)`.
-    func relationChurn(from: Timestamp, to: Timestamp) async throws -> [RelationChurn]
-
     /// Whether the store answers, and what it is.
     func health() async -> StoreHealth
+
+    /// The health of each store behind this one: itself, or each part of a composition.
+    func healthOfEachStore() async -> [StoreHealth]
+}
+
+extension AnalyticsStore {
+    public func healthOfEachStore() async -> [StoreHealth] { [await health()] }
 }
 
 /// How many property versions of one entity fall in a period.

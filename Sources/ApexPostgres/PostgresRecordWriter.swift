@@ -14,25 +14,26 @@ import PostgresNIO
 /// whether it adds a version depends on what is stored.
 final class PostgresRecordWriter {
     private let connection: PostgresConnection
-    private let ids: UUIDv7Generator
+    private let identities: EntityIdentities
+    private let includesFacts: Bool
     private let logger: Logger
-    private var cache: [EntityRef: UUID] = [:]
-    private(set) var newEntities = 0
     private var newestRecordedAt: Int64?
 
     private var pending: [IngestRecord] = []
     private static let batchSize = 2_000
-    private static let cacheLimit = 200_000
 
-    init(connection: PostgresConnection, ids: UUIDv7Generator, logger: Logger) {
+    init(connection: PostgresConnection, identities: EntityIdentities, includesFacts: Bool, logger: Logger) {
         self.connection = connection
-        self.ids = ids
+        self.identities = identities
+        self.includesFacts = includesFacts
         self.logger = logger
     }
 
     func add(_ item: IngestRecord) async throws {
         let recordedAt = item.recordedAt.microseconds
         newestRecordedAt = max(newestRecordedAt ?? recordedAt, recordedAt)
+        if !includesFacts, case .fact = item.record { return }
+        if !includesFacts, case .end = item.record { return }
         if item.recordedAtIsImplicit {
             try await flush()
             try await writeImplicit(item)
@@ -55,7 +56,6 @@ final class PostgresRecordWriter {
         guard !pending.isEmpty else { return }
         let batch = pending
         pending.removeAll(keepingCapacity: true)
-        try await resolve(batch.flatMap(\.record.entityRefs))
         var properties: [PropertyKey: PropertyRow] = [:]
         var facts: [FactKey: FactRow] = [:]
         var ends: Set<EndRow> = []
@@ -89,55 +89,36 @@ final class PostgresRecordWriter {
 
     // MARK: Entities
 
-    /// Makes sure every ref has an id in the cache, creating entities for refs no record named before.
-    private func resolve(_ refs: [EntityRef]) async throws {
-        var missing: [EntityRef] = []
-        var seen: Set<EntityRef> = []
-        for ref in refs where cache[ref] == nil && seen.insert(ref).inserted { missing.append(ref) }
-        guard !missing.isEmpty else { return }
-        if cache.count + missing.count > Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        try await lookUp(missing)
-        let unknown = missing.filter { cache[$0] == nil }
-        guard !unknown.isEmpty else { return }
-        let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-        let rows = JSONValue.array(
-            unknown.map { ref in
-                .object([("id", .string(ids.next(unixMilliseconds: now).description)), ("type", .string(ref.type)), ("key", .string(ref.key))])
-            })
-        let inserted = try await connection.run(
-            """
-            INSERT INTO entities (id, type, key)
-            SELECT r.id, r.type, r.key FROM jsonb_to_recordset(\(JSONWriter.string(rows))::jsonb) AS r (id uuid, type text, key text)
-            ON CONFLICT (type, key) DO NOTHING
-            RETURNING id, type, key
-            """, logger: logger
-        )
-        for row in inserted {
-            let handle = try PostgresStore.handle(row)
-            cache[handle.ref] = handle.id.uuid
-        }
-        newEntities += inserted.count
-        // Another writer may have created some of them meanwhile.
-        if inserted.count < unknown.count { try await lookUp(unknown.filter { cache[$0] == nil }) }
-    }
-
-    private func lookUp(_ refs: [EntityRef]) async throws {
-        let wanted = JSONValue.array(refs.map { .object([("type", .string($0.type)), ("key", .string($0.key))]) })
-        let rows = try await connection.run(
-            """
-            SELECT e.id, e.type, e.key FROM jsonb_to_recordset(\(JSONWriter.string(wanted))::jsonb) AS r (type text, key text)
-            JOIN entities e ON e.type = r.type AND e.key = r.key
-            """, logger: logger
-        )
-        for row in rows {
-            let handle = try PostgresStore.handle(row)
-            cache[handle.ref] = handle.id.uuid
+    /// Registers the entities the engine minted ids for, in batches; one that another writer registered meanwhile is a conflict.
+    func registerNewEntities() async throws {
+        var start = 0
+        let new = identities.new
+        while start < new.count {
+            let chunk = new[start..<min(start + Self.batchSize * 5, new.count)]
+            start += chunk.count
+            let rows = JSONValue.array(
+                chunk.map { .object([("id", .string($0.id.description)), ("type", .string($0.ref.type)), ("key", .string($0.ref.key))]) })
+            let inserted = try await connection.run(
+                """
+                INSERT INTO entities (id, type, key)
+                SELECT r.id, r.type, r.key FROM jsonb_to_recordset(\(JSONWriter.string(rows))::jsonb) AS r (id uuid, type text, key text)
+                ON CONFLICT (type, key) DO NOTHING
+                RETURNING type, key
+                """, logger: logger
+            )
+            var registered = Set<EntityRef>()
+            for row in inserted {
+                let (type, key) = try row.decode((String, String).self)
+                registered.insert(EntityRef(type: type, key: key))
+            }
+            if let taken = chunk.first(where: { !registered.contains($0.ref) }) {
+                throw EntityRegistrationConflict(ref: taken.ref, reason: .registeredMeanwhile)
+            }
         }
     }
 
     private func id(_ ref: EntityRef) throws -> UUID {
-        guard let id = cache[ref] else { throw PostgresStoreError.corruptRow(reason: "entity \(ref.type)/\(ref.key) was not resolved") }
-        return id
+        try identities.id(of: ref).uuid
     }
 
     // MARK: Rows
@@ -211,7 +192,6 @@ final class PostgresRecordWriter {
 
     /// A record without `recorded_at`: stored unless the latest stored version at its valid time already says the same.
     private func writeImplicit(_ item: IngestRecord) async throws {
-        try await resolve(item.record.entityRefs)
         let recordedAt = item.recordedAt.microseconds
         switch item.record {
         case .state(let record):

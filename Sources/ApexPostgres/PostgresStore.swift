@@ -11,13 +11,12 @@ public import PostgresNIO
 /// run loop the store starts when it connects and stops in ``shutdown()``.
 /// Every statement is parameterized; the snapshot behind `state` and
 /// `timeline` is one prepared statement. The schema comes only from
-/// ``PostgresMigrations``; ``connect(url:migrate:connectTimeout:leaseTimeout:ids:logger:)``
+/// ``PostgresMigrations``; ``connect(url:migrate:connectTimeout:leaseTimeout:logger:)``
 /// applies pending ones under the advisory lock.
 public struct PostgresStore: TemporalStore {
     public let client: PostgresClient
     public let url: PostgresURL
     let lifetime: ClientLifetime
-    let ids: UUIDv7Generator
     let logger: Logger
     /// How long a call waits for a pooled connection before it fails as "no connection" (HTTP 503).
     var leaseTimeout: Duration = .seconds(10)
@@ -32,12 +31,12 @@ public struct PostgresStore: TemporalStore {
     ///   - leaseTimeout: how long a later call waits for a pooled connection (the server went away, or all are busy).
     public static func connect(
         url text: String, migrate: Bool = true, connectTimeout: Duration = .seconds(5), leaseTimeout: Duration = .seconds(10),
-        ids: UUIDv7Generator = UUIDv7Generator(), logger: Logger = PostgresStore.defaultLogger
+        logger: Logger = PostgresStore.defaultLogger
     ) async throws -> PostgresStore {
         let url = try PostgresURL(text)
         try await probe(url, timeout: connectTimeout, logger: logger)
         let client = PostgresClient(configuration: try url.clientConfiguration(connectTimeout: connectTimeout, maximumConnections: 16), backgroundLogger: logger)
-        let store = PostgresStore(client: client, url: url, lifetime: ClientLifetime(client), ids: ids, logger: logger, leaseTimeout: leaseTimeout)
+        let store = PostgresStore(client: client, url: url, lifetime: ClientLifetime(client), logger: logger, leaseTimeout: leaseTimeout)
         if migrate {
             do {
                 try await store.migrator.up()
@@ -131,6 +130,30 @@ public struct PostgresStore: TemporalStore {
         }
     }
 
+    public func entityIDs(for refs: Set<EntityRef>) async throws -> [EntityRef: EntityID] {
+        var found: [EntityRef: EntityID] = [:]
+        let all = Array(refs)
+        var start = 0
+        while start < all.count {
+            let chunk = all[start..<min(start + 10_000, all.count)]
+            start += chunk.count
+            let wanted = JSONValue.array(chunk.map { .object([("type", .string($0.type)), ("key", .string($0.key))]) })
+            for handle in try await rows(
+                """
+                SELECT e.id, e.type, e.key FROM jsonb_to_recordset(\(JSONWriter.string(wanted))::jsonb) AS r (type text, key text)
+                JOIN entities e ON e.type = r.type AND e.key = r.key
+                """
+            ).map(Self.handle) {
+                found[handle.ref] = handle.id
+            }
+        }
+        return found
+    }
+
+    public func relationTypesInUse() async throws -> Set<String> {
+        Set(try await rows("SELECT DISTINCT relation FROM facts UNION SELECT DISTINCT relation FROM fact_ends").map { try $0.decode(String.self) })
+    }
+
     public func schemaUsage() async throws -> SchemaUsage {
         let types = try await rows("SELECT DISTINCT type FROM entities").map { try $0.decode(String.self) }
         let properties = try await rows(
@@ -139,10 +162,7 @@ public struct PostgresStore: TemporalStore {
             let (type, property) = try $0.decode((String, String).self)
             return PropertyUse(entityType: type, property: property)
         }
-        let relations = try await rows("SELECT DISTINCT relation FROM facts UNION SELECT DISTINCT relation FROM fact_ends").map {
-            try $0.decode(String.self)
-        }
-        return SchemaUsage(entityTypes: Set(types), properties: Set(properties), relationTypes: Set(relations))
+        return SchemaUsage(entityTypes: Set(types), properties: Set(properties), relationTypes: try await relationTypesInUse())
     }
 
     /// The entity whose id, type and key are the row's first three columns.

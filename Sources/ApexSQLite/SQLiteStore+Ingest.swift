@@ -4,10 +4,9 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func ingest(ontology: StoredOntology?, _ makeSource: @escaping @Sendable () throws -> any RecordSource) async throws -> IngestSummary {
-        let ids = self.ids
-        return try await pool.write { db in
-            if let ontology {
+    public func ingest(_ request: IngestRequest) async throws -> IngestSummary {
+        try await pool.write { db in
+            if let ontology = request.ontology {
                 try db.execute(
                     sql: """
                         INSERT INTO ontology (id, name, version, source, stored_at) VALUES (1, ?, ?, ?, ?)
@@ -16,31 +15,30 @@ extension SQLiteStore {
                         """,
                     arguments: [ontology.ontology.name, ontology.ontology.version, ontology.source, Int64(Date().timeIntervalSince1970 * 1000)])
             }
-            let writer = try RecordWriter(db: db, ids: ids)
-            let source = try makeSource()
+            let writer = try RecordWriter(db: db, identities: request.identities, includesFacts: request.includesFacts)
+            try writer.registerNewEntities()
+            let source = try request.makeSource()
             var accepted = 0
             while let item = try source.next() {
                 try writer.write(item)
                 accepted += 1
             }
             try writer.recordWatermark()
-            return IngestSummary(accepted: accepted, newEntities: writer.newEntities)
+            return IngestSummary(accepted: accepted, newEntities: request.identities.new.count)
         }
     }
 }
 
 /// Writes checked records into the tables of one open write transaction.
 ///
-/// Statements are prepared once per ingest; entity ids are cached (bounded)
-/// so that a large file resolves each natural key once.
+/// Statements are prepared once per ingest; entity ids come from the
+/// engine's ``EntityIdentities``, the new ones registered first.
 private final class RecordWriter {
     private let db: Database
-    private let ids: UUIDv7Generator
-    private var cache: [EntityRef: Data] = [:]
-    private(set) var newEntities = 0
+    private let identities: EntityIdentities
+    private let includesFacts: Bool
     private var newestRecordedAt: Int64?
 
-    private let findEntity: Statement
     private let insertEntity: Statement
     private let upsertProperty: Statement
     private let latestProperty: Statement
@@ -49,13 +47,11 @@ private final class RecordWriter {
     private let insertEnd: Statement
     private let findEnd: Statement
 
-    private static let cacheLimit = 200_000
-
-    init(db: Database, ids: UUIDv7Generator) throws {
+    init(db: Database, identities: EntityIdentities, includesFacts: Bool) throws {
         self.db = db
-        self.ids = ids
-        findEntity = try db.makeStatement(sql: "SELECT id FROM entities WHERE type = ? AND key = ?")
-        insertEntity = try db.makeStatement(sql: "INSERT INTO entities (id, type, key) VALUES (?, ?, ?)")
+        self.identities = identities
+        self.includesFacts = includesFacts
+        insertEntity = try db.makeStatement(sql: "INSERT INTO entities (id, type, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
         // One row per (entity, property, valid_at, recorded_at). On an exact tie the rule of
         // PropertyVersion.wins keeps the result independent of arrival order: unset, then the greater text.
         upsertProperty = try db.makeStatement(
@@ -92,6 +88,14 @@ private final class RecordWriter {
         findEnd = try db.makeStatement(sql: "SELECT 1 FROM fact_ends WHERE from_id = ? AND relation = ? AND to_id = ? AND invalid_at = ? LIMIT 1")
     }
 
+    /// Registers the entities the engine minted ids for; one that another writer registered meanwhile is a conflict.
+    func registerNewEntities() throws {
+        for handle in identities.new {
+            try insertEntity.execute(arguments: [handle.id.blob, handle.ref.type, handle.ref.key])
+            if db.changesCount == 0 { throw EntityRegistrationConflict(ref: handle.ref, reason: .registeredMeanwhile) }
+        }
+    }
+
     /// Raises the store's watermark to the newest `recorded_at` written.
     func recordWatermark() throws {
         guard let newestRecordedAt else { return }
@@ -115,6 +119,7 @@ private final class RecordWriter {
                 try upsertProperty.execute(arguments: [entity, change.property, validAt, recordedAt, change.value, record.source])
             }
         case .fact(let record):
+            guard includesFacts else { return }
             let from = try entityID(record.from)
             let to = try entityID(record.to)
             let validAt = record.validAt.microseconds
@@ -128,6 +133,7 @@ private final class RecordWriter {
                 record.relation, from, to, validAt, recordedAt, record.invalidAt?.microseconds, record.fact, record.source,
             ])
         case .end(let record):
+            guard includesFacts else { return }
             let from = try entityID(record.from)
             let to = try entityID(record.to)
             let invalidAt = record.invalidAt.microseconds
@@ -146,18 +152,6 @@ private final class RecordWriter {
     }
 
     private func entityID(_ ref: EntityRef) throws -> Data {
-        if let cached = cache[ref] { return cached }
-        let blob: Data
-        if let existing = try Data.fetchOne(findEntity, arguments: [ref.type, ref.key]) {
-            blob = existing
-        } else {
-            let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-            blob = ids.next(unixMilliseconds: now).blob
-            try insertEntity.execute(arguments: [blob, ref.type, ref.key])
-            newEntities += 1
-        }
-        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        cache[ref] = blob
-        return blob
+        try identities.id(of: ref).blob
     }
 }

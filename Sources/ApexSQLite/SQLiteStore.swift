@@ -14,7 +14,6 @@ public struct SQLiteStore: TemporalStore {
     public static let fileName = "apex.sqlite"
 
     public let pool: DatabasePool
-    let ids: UUIDv7Generator
     let cache: SnapshotCache
 
     /// Opens (creating if needed) the store in `directory`.
@@ -22,7 +21,7 @@ public struct SQLiteStore: TemporalStore {
     /// - Parameters:
     ///   - directory: the data directory; created when missing.
     ///   - migrate: apply pending migrations (and check applied ones) before returning.
-    public static func open(directory: String, migrate: Bool = true, ids: UUIDv7Generator = UUIDv7Generator()) async throws -> SQLiteStore {
+    public static func open(directory: String, migrate: Bool = true) async throws -> SQLiteStore {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -52,7 +51,7 @@ public struct SQLiteStore: TemporalStore {
         } catch {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        return SQLiteStore(pool: pool, ids: ids, cache: cache)
+        return SQLiteStore(pool: pool, cache: cache)
     }
 
     /// The migration runner for this store's schema.
@@ -76,6 +75,23 @@ public struct SQLiteStore: TemporalStore {
                 return nil
             }
             return EntityHandle(id: id, ref: EntityRef(type: row[0], key: row[1]))
+        }
+    }
+
+    public func entityIDs(for refs: Set<EntityRef>) async throws -> [EntityRef: EntityID] {
+        try await pool.read { db in
+            let find = try db.cachedStatement(sql: "SELECT id FROM entities WHERE type = ? AND key = ?")
+            var found: [EntityRef: EntityID] = [:]
+            for ref in refs {
+                if let blob = try Data.fetchOne(find, arguments: [ref.type, ref.key]) { found[ref] = try EntityID(blob: blob) }
+            }
+            return found
+        }
+    }
+
+    public func relationTypesInUse() async throws -> Set<String> {
+        try await pool.read { db in
+            try String.fetchSet(db, sql: "SELECT DISTINCT relation FROM facts UNION SELECT DISTINCT relation FROM fact_ends")
         }
     }
 

@@ -1,3 +1,4 @@
+public import ApexFalkorDB
 public import ApexPostgres
 import Foundation
 public import Logging
@@ -86,14 +87,19 @@ public actor PostgresTestServer {
 /// Stores a test opened, shut down when it ends, so that the server's connections are not used up.
 public actor OpenedStores {
     private var stores: [PostgresStore] = []
+    private var graphs: [FalkorDBStore] = []
 
     public init() {}
 
     public func add(_ store: PostgresStore) { stores.append(store) }
 
+    public func add(_ store: FalkorDBStore) { graphs.append(store) }
+
     public func shutdownAll() async {
         for store in stores { await store.shutdown() }
+        for graph in graphs { await graph.shutdown() }
         stores.removeAll()
+        graphs.removeAll()
     }
 
     /// Runs `body` with a registry and shuts down what it opened, whether it throws or not.

@@ -20,7 +20,7 @@ import Testing
         let client = PostgresClient(
             configuration: try url.clientConfiguration(connectTimeout: .seconds(1), maximumConnections: 2), backgroundLogger: PostgresStore.defaultLogger)
         return PostgresStore(
-            client: client, url: url, lifetime: ClientLifetime(client), ids: UUIDv7Generator(), logger: PostgresStore.defaultLogger,
+            client: client, url: url, lifetime: ClientLifetime(client), logger: PostgresStore.defaultLogger,
             leaseTimeout: leaseTimeout)
     }
 

@@ -1,22 +1,25 @@
 import ApexCore
+import ApexFalkorDB
 import ApexMigrations
 import ApexPostgres
 import ApexSQLite
 import ArgumentParser
 import Foundation
 
-/// `apex migrate status|up|down`: the schema versions of the embedded store, or of PostgreSQL with `--database-url`.
+/// `apex migrate status|up|down`: the schema versions of every configured store, one section per store.
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Show, apply or roll back the store's schema migrations.",
+        abstract: "Show, apply or roll back the schema migrations of every configured store.",
         discussion: """
             Migrations are versioned files in the apex source tree, each with its down step. The store's apex_schema_history table \
             records version, name, SHA-256 checksum, applied_at and duration of each applied one. A migration whose file changed \
             after it was applied is reported as checksum_mismatch and blocks up and down. Other commands apply pending migrations \
             on first use. On PostgreSQL (--database-url) a run holds an advisory lock for its whole length: a second apex migrating \
             the same database waits for it, then finds nothing left to do; migrations that build indexes on live tables do so with \
-            CREATE INDEX CONCURRENTLY, outside a transaction.
+            CREATE INDEX CONCURRENTLY, outside a transaction. With --graph-url the FalkorDB graph has its own Cypher migrations, \
+            recorded as (:SchemaVersion) nodes in the graph and serialised by a lock key in the same server; each command reports \
+            one section per store (records first, then the graph).
             """,
         subcommands: [Status.self, Up.self, Down.self]
     )
@@ -30,22 +33,38 @@ struct MigrateCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() async throws {
-            let (runner, location) = try await MigrateCommand.runner(options)
-            let rows = try await runner.status()
+            var sections: [(store: String, location: String, rows: [MigrationStatus])] = []
+            for (runner, location) in try await MigrateCommand.runners(options) {
+                sections.append((runner.storeName, location, try await runner.status()))
+            }
             if json {
-                Console.answer(.object([("store", .string(runner.storeName)), ("migrations", .array(rows.map(MigrateCommand.json)))]))
-                return
-            }
-            print("\(runner.storeName) store in \(location)")
-            for row in rows {
-                var line = String(format: "%5d  %-28@ %-18@", row.version, row.name as NSString, row.state.rawValue as NSString)
-                if let applied = row.applied {
-                    line += String(format: " applied %@ (%.1f ms)", applied.appliedAt as NSString, applied.durationMilliseconds)
+                let stores = sections.map { section in
+                    JSONValue.object([
+                        ("store", .string(section.store)), ("location", .string(section.location)),
+                        ("migrations", .array(section.rows.map(MigrateCommand.json))),
+                    ])
                 }
-                print(line)
+                // The record store's section stays at the top level, as before graph stores existed.
+                Console.answer(
+                    .object([
+                        ("store", .string(sections[0].store)), ("migrations", .array(sections[0].rows.map(MigrateCommand.json))),
+                        ("stores", .array(stores)),
+                    ]))
+            } else {
+                for (index, section) in sections.enumerated() {
+                    if index > 0 { print("") }
+                    print("\(section.store) store in \(section.location)")
+                    for row in section.rows {
+                        var line = String(format: "%5d  %-28@ %-18@", row.version, row.name as NSString, row.state.rawValue as NSString)
+                        if let applied = row.applied {
+                            line += String(format: " applied %@ (%.1f ms)", applied.appliedAt as NSString, applied.durationMilliseconds)
+                        }
+                        print(line)
+                    }
+                }
             }
-            if rows.contains(where: { $0.state == .checksumMismatch || $0.state == .unknown }) {
-                throw CLIError.badArgument("the store's schema history does not match this apex's migrations (see the rows above)")
+            if let bad = sections.first(where: { $0.rows.contains { $0.state == .checksumMismatch || $0.state == .unknown } }) {
+                throw CLIError.badArgument("the \(bad.store) store's schema history does not match this apex's migrations (see its rows)")
             }
         }
     }
@@ -59,8 +78,11 @@ struct MigrateCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() async throws {
-            let steps = try await MigrateCommand.runner(options).runner.up(to)
-            MigrateCommand.report(steps, nothing: "the schema is up to date")
+            let runners = try await MigrateCommand.runners(options)
+            for (index, (runner, location)) in runners.enumerated() {
+                if runners.count > 1 { print("\(index > 0 ? "\n" : "")\(runner.storeName) store in \(location)") }
+                MigrateCommand.report(try await runner.up(to), nothing: "the schema is up to date")
+            }
         }
     }
 
@@ -74,21 +96,33 @@ struct MigrateCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() async throws {
-            let steps = try await MigrateCommand.runner(options).runner.down(to)
-            MigrateCommand.report(steps, nothing: "nothing to roll back")
+            let runners = try await MigrateCommand.runners(options)
+            for (index, (runner, location)) in runners.enumerated().reversed() {
+                if runners.count > 1 { print("\(index < runners.count - 1 ? "\n" : "")\(runner.storeName) store in \(location)") }
+                MigrateCommand.report(try await runner.down(to), nothing: "nothing to roll back")
+            }
         }
     }
 
-    /// The migration runner of the store the options name, and where that store is (for messages).
-    static func runner(_ options: DataOptions) async throws -> (runner: AnyMigrationRunner, location: String) {
+    /// The migration runner of each store the options name (the record store, then the graph), and where each is (for messages).
+    static func runners(_ options: DataOptions) async throws -> [(runner: AnyMigrationRunner, location: String)] {
+        var runners: [(runner: AnyMigrationRunner, location: String)] = []
         if let url = options.postgresURL {
             let store = try await CommandStores.shared.postgres(url: url, migrate: false)
             var target = store.migrator.target
             target.onWait = { Console.error($0) }
-            return (AnyMigrationRunner(MigrationRunner(target: target, migrations: PostgresMigrations.all)), store.url.description)
+            runners.append((AnyMigrationRunner(MigrationRunner(target: target, migrations: PostgresMigrations.all)), store.url.description))
+        } else {
+            let store = try await SQLiteStore.open(directory: options.directory, migrate: false)
+            runners.append((AnyMigrationRunner(store.migrator), options.directory))
         }
-        let store = try await SQLiteStore.open(directory: options.directory, migrate: false)
-        return (AnyMigrationRunner(store.migrator), options.directory)
+        if let url = options.falkorURL {
+            let store = try await CommandStores.shared.falkor(url: url, migrate: false)
+            var target = store.migrator.target
+            target.onWait = { Console.error("another apex holds the migration lock of graph \(store.graph); waiting for it to finish") }
+            runners.append((AnyMigrationRunner(MigrationRunner(target: target, migrations: FalkorDBMigrations.all)), "graph \(store.graph) at \(store.url.server)"))
+        }
+        return runners
     }
 
     static func report(_ steps: [MigrationStep], nothing: String) {

@@ -1,5 +1,6 @@
 import ApexCore
 import ApexEngine
+import ApexFalkorDB
 import ApexPorts
 import ApexPostgres
 import ApexSQLite
@@ -20,6 +21,15 @@ struct DataOptions: ParsableArguments {
         name: .customLong("database-url"),
         help: "postgres://user:password@host:5432/database: keep records, facts, documents and vectors in PostgreSQL with pgvector instead (default: $APEX_DATABASE_URL).")
     var databaseURL: String?
+
+    @Option(
+        name: .customLong("graph-url"),
+        help: """
+            falkordb://[user:password@]host:6379/GRAPH: keep facts and their ends in this FalkorDB graph (graphiti-core's layout; \
+            GRAPH is also the group_id, letters, digits and _; default apex), the rest in the embedded store or PostgreSQL \
+            (default: $APEX_GRAPH_URL).
+            """)
+    var graphURL: String?
 
     @Flag(
         inversion: .prefixedNo,
@@ -46,16 +56,30 @@ struct DataOptions: ParsableArguments {
         databaseURL ?? ProcessInfo.processInfo.environment["APEX_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// Opens the store, applying pending migrations; with `mustExist`, a missing embedded store is an error.
+    /// The FalkorDB graph URL in effect, nil when facts stay with the records.
+    var falkorURL: String? {
+        graphURL ?? ProcessInfo.processInfo.environment["APEX_GRAPH_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Opens the stores, applying pending migrations; with `mustExist`, a missing embedded store is an error.
     func openService(mustExist: Bool) async throws -> MemoryService {
+        MemoryService(store: try await openStore(mustExist: mustExist))
+    }
+
+    /// The record store (embedded or PostgreSQL), composed with the FalkorDB graph when one is configured.
+    func openStore(mustExist: Bool) async throws -> any TemporalStore {
+        let records: any TemporalStore
         if let postgresURL {
-            return MemoryService(store: try await CommandStores.shared.postgres(url: postgresURL, migrate: true))
+            records = try await CommandStores.shared.postgres(url: postgresURL, migrate: true)
+        } else {
+            if mustExist {
+                let file = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
+                guard FileManager.default.fileExists(atPath: file) else { throw CLIError.noMemory(directory: directory) }
+            }
+            records = try await SQLiteStore.open(directory: directory)
         }
-        if mustExist {
-            let file = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
-            guard FileManager.default.fileExists(atPath: file) else { throw CLIError.noMemory(directory: directory) }
-        }
-        return MemoryService(store: try await SQLiteStore.open(directory: directory))
+        guard let falkorURL else { return records }
+        return ComposedStore(records: records, graph: try await CommandStores.shared.falkor(url: falkorURL, migrate: true))
     }
 
     /// The document service over the memory's store with the configured embedder, and what to call before exiting.
@@ -66,11 +90,12 @@ struct DataOptions: ParsableArguments {
     /// `vector-index.bin` in the data directory when the command ends.
     func documentService(_ memory: MemoryService, _ options: EmbedderOptions) async throws -> (DocumentService, finish: @Sendable () async throws -> Void) {
         let store = memory.store
+        let records = (store as? ComposedStore)?.records ?? store
         let embedder = try options.make()
         let load: @Sendable () async throws -> [VectorItem] = {
             try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
         }
-        if let postgres = store as? PostgresStore {
+        if let postgres = records as? PostgresStore {
             let dimension = embedder.identity.dimension
             var precision: VectorPrecision = halfvec == true ? .half : .single
             if halfvec == nil { precision = try await PgVectorStore(store: postgres, dimension: dimension).storedPrecision() }
@@ -94,20 +119,29 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// The PostgreSQL stores a command opened, shut down before the process exits so that the server sees clean disconnects.
+/// The server stores a command opened (PostgreSQL, FalkorDB), shut down before the process exits so that the servers see clean disconnects.
 actor CommandStores {
     static let shared = CommandStores()
-    private var stores: [PostgresStore] = []
+    private var postgresStores: [PostgresStore] = []
+    private var falkorStores: [FalkorDBStore] = []
 
     func postgres(url: String, migrate: Bool) async throws -> PostgresStore {
         let store = try await PostgresStore.connect(url: url, migrate: migrate)
-        stores.append(store)
+        postgresStores.append(store)
+        return store
+    }
+
+    func falkor(url: String, migrate: Bool) async throws -> FalkorDBStore {
+        let store = try await FalkorDBStore.connect(url: url, migrate: migrate)
+        falkorStores.append(store)
         return store
     }
 
     func shutdownAll() async {
-        for store in stores { await store.shutdown() }
-        stores.removeAll()
+        for store in postgresStores { await store.shutdown() }
+        for store in falkorStores { await store.shutdown() }
+        postgresStores.removeAll()
+        falkorStores.removeAll()
     }
 }
 

@@ -1,0 +1,146 @@
+public import ApexCore
+public import ApexPorts
+
+/// A memory whose facts live in a graph store apart from its records (SQLite or PostgreSQL with FalkorDB).
+///
+/// It plays every role of a ``TemporalStore`` by handing each to the store
+/// that owns it (DESIGN.md, "Who owns which data"): the ontology, the entity
+/// directory, property history, documents and analytics to the record store;
+/// facts, ends, churn and traversal to the graph store. An ingest writes the
+/// record store first (one transaction) and then the graph with the same
+/// engine-minted ids; the graph's writes are idempotent upserts, so writing
+/// a request again repairs a graph that missed it.
+public struct ComposedStore: TemporalStore {
+    /// The store of records, documents and analytics; its own fact tables stay empty.
+    public let records: any TemporalStore
+    /// The store of facts and ends.
+    public let graph: any GraphWriter
+
+    public init(records: any TemporalStore, graph: any GraphWriter) {
+        self.records = records
+        self.graph = graph
+    }
+
+    // MARK: Writes
+
+    public func ingest(_ request: IngestRequest) async throws -> IngestSummary {
+        var local = request
+        local.includesFacts = false
+        let summary = try await records.ingest(local)
+        guard !request.identities.ids.isEmpty else { return summary }
+        try await graph.ingest(request, entities: try await graphEntities(request))
+        return summary
+    }
+
+    /// Every entity the request names, with its property values valid at the ingestion time, as known now.
+    private func graphEntities(_ request: IngestRequest) async throws -> [GraphEntity] {
+        let now = request.ingestionTime
+        var entities: [GraphEntity] = []
+        entities.reserveCapacity(request.identities.ids.count)
+        for handle in request.identities.handles.sorted(by: { $0.id < $1.id }) {
+            let versions = try await records.propertyVersions(of: handle.id, property: nil, knownAt: .distantFuture)
+            let values = PropertyResolver.values(versions, at: now, knownAt: .distantFuture)
+            let order = request.ontologyInForce.entityType(handle.ref.type)?.properties.map(\.name) ?? []
+            let names = order.filter { values[$0] != nil } + values.keys.filter { !order.contains($0) }.sorted()
+            let properties = names.compactMap { name -> (name: String, value: JSONValue)? in
+                guard let text = values[name], let value = try? JSONParser.parse(text) else { return nil }
+                return (name, value)
+            }
+            entities.append(GraphEntity(handle: handle, properties: properties))
+        }
+        return entities
+    }
+
+    // MARK: Records
+
+    public func ontologySource() async throws -> String? { try await records.ontologySource() }
+    public func entity(_ ref: EntityRef) async throws -> EntityHandle? { try await records.entity(ref) }
+    public func entity(id: EntityID) async throws -> EntityHandle? { try await records.entity(id: id) }
+    public func entityIDs(for refs: Set<EntityRef>) async throws -> [EntityRef: EntityID] { try await records.entityIDs(for: refs) }
+
+    public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {
+        try await records.propertyVersions(of: entity, property: property, knownAt: knownAt)
+    }
+
+    public func schemaUsage() async throws -> SchemaUsage {
+        var usage = try await records.schemaUsage()
+        usage.relationTypes = try await graph.relationTypesInUse()
+        return usage
+    }
+
+    public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
+        let recorded = try await records.snapshot(of: ref, property: property, includeFacts: false, knownAt: knownAt)
+        guard includeFacts, let handle = recorded.entity else { return recorded }
+        let facts = try await graph.facts(touching: handle.id, knownAt: knownAt)
+        let ends = facts.isEmpty ? [] : try await graph.ends(touching: handle.id, knownAt: knownAt)
+        return EntitySnapshot(ontologySource: recorded.ontologySource, entity: handle, versions: recorded.versions, facts: facts, ends: ends)
+    }
+
+    // MARK: Graph
+
+    public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
+        try await graph.facts(touching: entity, knownAt: knownAt)
+    }
+
+    public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
+        try await graph.ends(touching: entity, knownAt: knownAt)
+    }
+
+    public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
+        try await graph.earliestFact(relation: relation, side: side, entity: entity, after: after, knownAt: knownAt)
+    }
+
+    public func relationChurn(from: Timestamp, to: Timestamp) async throws -> [RelationChurn] {
+        try await graph.relationChurn(from: from, to: to)
+    }
+
+    public func relationTypesInUse() async throws -> Set<String> { try await graph.relationTypesInUse() }
+
+    // MARK: Analytics
+
+    public func entities(containing text: String, limit: Int) async throws -> [EntityHandle] {
+        try await records.entities(containing: text, limit: limit)
+    }
+
+    public func entities(named name: String) async throws -> [EntityHandle] { try await records.entities(named: name) }
+
+    public func mostChanged(from: Timestamp, to: Timestamp, limit: Int) async throws -> [ChangeCount] {
+        try await records.mostChanged(from: from, to: to, limit: limit)
+    }
+
+    public func health() async -> StoreHealth { await records.health() }
+
+    public func healthOfEachStore() async -> [StoreHealth] {
+        async let records = records.healthOfEachStore()
+        async let graph = graph.health()
+        return await records + [graph]
+    }
+
+    // MARK: Documents
+
+    public func embedder() async throws -> EmbedderIdentity? { try await records.embedder() }
+
+    public func saveDocument(_ document: DocumentRecord, chunks: [ChunkRecord], mentions: [EntityID], embedder: EmbedderIdentity) async throws
+        -> (inserted: [Int64], removed: [Int64], generation: Int64)
+    {
+        try await records.saveDocument(document, chunks: chunks, mentions: mentions, embedder: embedder)
+    }
+
+    public func document(_ id: EntityID) async throws -> DocumentRecord? { try await records.document(id) }
+    public func deleteDocument(_ id: EntityID) async throws -> (removed: [Int64], generation: Int64)? { try await records.deleteDocument(id) }
+    public func vectorGeneration() async throws -> Int64 { try await records.vectorGeneration() }
+
+    public func textSearch(_ query: String, limit: Int, filters: [String: String]) async throws -> [ChunkHit] {
+        try await records.textSearch(query, limit: limit, filters: filters)
+    }
+
+    public func chunks(_ rowIDs: [Int64]) async throws -> [ChunkHit] { try await records.chunks(rowIDs) }
+
+    public func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])] {
+        try await records.allChunkVectors()
+    }
+
+    public func entitiesMentioned(in text: String) async throws -> [EntityID] { try await records.entitiesMentioned(in: text) }
+    public func documents(mentioning entity: EntityID) async throws -> [DocumentSummary] { try await records.documents(mentioning: entity) }
+    public func entities(mentionedBy documents: [EntityID]) async throws -> [EntityHandle] { try await records.entities(mentionedBy: documents) }
+}

@@ -1,0 +1,122 @@
+public import ApexCore
+public import ApexPorts
+
+extension FalkorDBStore {
+    public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
+        try await facts(touching: [entity], knownAt: knownAt)
+    }
+
+    /// Every fact version touching any of `entities`, recorded by `knownAt`, each once.
+    func facts(touching entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
+        guard !entities.isEmpty else { return [] }
+        let result = try await query(
+            CypherQuery(
+                """
+                UNWIND $ids AS id
+                MATCH (e:Entity {uuid: id})-[f:APEX_FACT]-(:Entity)
+                WHERE f.recorded_at <= $known
+                WITH f, startNode(f) AS a, endNode(f) AS b
+                RETURN id(f), f.relation, a.uuid, a.apex_type, a.apex_key, b.uuid, b.apex_type, b.apex_key, f.valid_at, f.invalid_at, f.recorded_at, f.fact
+                """,
+                [("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds))]),
+            readOnly: true)
+        // An edge between two of the entities comes once per end; FalkorDB's DISTINCT on edges is not to be trusted (4.16).
+        var seen = Set<Int64>()
+        return try Self.distinct(result.rows, seen: &seen).map { row in
+            guard row.count == 12, let relation = row[1].string, let validAt = row[8].integer, let recordedAt = row[10].integer else {
+                throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_FACT edge lacks its relation or times")
+            }
+            return FactVersion(
+                relation: relation, from: try Self.handle(row[2], row[3], row[4]), to: try Self.handle(row[5], row[6], row[7]),
+                validAt: Timestamp(microseconds: validAt), invalidAt: row[9].integer.map(Timestamp.init(microseconds:)),
+                recordedAt: Timestamp(microseconds: recordedAt), fact: row[11].string)
+        }
+    }
+
+    public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
+        try await ends(touching: [entity], knownAt: knownAt)
+    }
+
+    /// Every end record touching any of `entities`, recorded by `knownAt`, each once.
+    func ends(touching entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
+        guard !entities.isEmpty else { return [] }
+        let result = try await query(
+            CypherQuery(
+                """
+                UNWIND $ids AS id
+                MATCH (e:Entity {uuid: id})-[x:APEX_END]-(:Entity)
+                WHERE x.recorded_at <= $known
+                WITH x, startNode(x) AS a, endNode(x) AS b
+                RETURN id(x), x.relation, a.uuid, b.uuid, x.invalid_at, x.recorded_at
+                """,
+                [("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds))]),
+            readOnly: true)
+        var seen = Set<Int64>()
+        return try Self.distinct(result.rows, seen: &seen).map { row in
+            guard row.count == 6, let relation = row[1].string, let from = row[2].string.flatMap(EntityID.init),
+                let to = row[3].string.flatMap(EntityID.init), let invalidAt = row[4].integer, let recordedAt = row[5].integer
+            else {
+                throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_END edge lacks its relation, ends or times")
+            }
+            return FactEnd(
+                relation: relation, from: from, to: to, invalidAt: Timestamp(microseconds: invalidAt), recordedAt: Timestamp(microseconds: recordedAt))
+        }
+    }
+
+    public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
+        let text =
+            switch side {
+            case .from:
+                "MATCH (:Entity {uuid: $id})-[f:APEX_FACT]->(:Entity) WHERE f.relation = $relation AND f.valid_at > $after AND f.recorded_at <= $known RETURN min(f.valid_at)"
+            case .to:
+                "MATCH (:Entity)-[f:APEX_FACT]->(:Entity {uuid: $id}) WHERE f.relation = $relation AND f.valid_at > $after AND f.recorded_at <= $known RETURN min(f.valid_at)"
+            }
+        let result = try await query(
+            CypherQuery(
+                text,
+                [
+                    ("id", .string(entity.description)), ("relation", .string(relation)), ("after", .integer(after.microseconds)),
+                    ("known", .integer(knownAt.microseconds)),
+                ]),
+            readOnly: true)
+        return result.rows.first?.first?.integer.map(Timestamp.init(microseconds:))
+    }
+
+    public func relationTypesInUse() async throws -> Set<String> {
+        let facts = try await query(CypherQuery("MATCH ()-[f:APEX_FACT]->() RETURN DISTINCT f.relation"), readOnly: true)
+        let ends = try await query(CypherQuery("MATCH ()-[x:APEX_END]->() RETURN DISTINCT x.relation"), readOnly: true)
+        return Set((facts.rows + ends.rows).compactMap { $0.first?.string })
+    }
+
+    public func relationChurn(from: Timestamp, to: Timestamp) async throws -> [RelationChurn] {
+        let facts = try await query(
+            CypherQuery("MATCH (a:Entity)-[f:APEX_FACT]->(b:Entity) RETURN f.relation, a.uuid, b.uuid, f.valid_at, f.invalid_at, f.recorded_at"),
+            readOnly: true)
+        let ends = try await query(CypherQuery("MATCH (a:Entity)-[x:APEX_END]->(b:Entity) RETURN x.relation, a.uuid, b.uuid, x.invalid_at"), readOnly: true)
+        var counter = ChurnCounter()
+        for row in facts.rows {
+            guard row.count == 6, let relation = row[0].string, let a = row[1].string, let b = row[2].string, let validAt = row[3].integer,
+                let recordedAt = row[5].integer
+            else { continue }
+            counter.addFact(relation: relation, from: a, to: b, validAt: validAt, invalidAt: row[4].integer, recordedAt: recordedAt)
+        }
+        for row in ends.rows {
+            guard row.count == 4, let relation = row[0].string, let a = row[1].string, let b = row[2].string, let invalidAt = row[3].integer else { continue }
+            counter.addEnd(relation: relation, from: a, to: b, invalidAt: invalidAt)
+        }
+        return counter.churn(from: from.microseconds, to: to.microseconds)
+    }
+
+    /// The rows whose first column (an edge's internal id) was not seen before.
+    static func distinct(_ rows: [[FalkorValue]], seen: inout Set<Int64>) -> [[FalkorValue]] {
+        rows.filter { row in row.first?.integer.map { seen.insert($0).inserted } ?? true }
+    }
+
+    /// The entity of a row's uuid, type and key columns.
+    static func handle(_ id: FalkorValue, _ type: FalkorValue, _ key: FalkorValue) throws -> EntityHandle {
+        guard let text = id.string, let entity = EntityID(text), let type = type.string, let key = key.string else {
+            throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid, apex_type or apex_key")
+        }
+        return EntityHandle(id: entity, ref: EntityRef(type: type, key: key))
+    }
+}

@@ -1,0 +1,116 @@
+public import ApexCore
+public import ApexMigrations
+public import ApexPorts
+public import ApexRESP
+import Foundation
+public import Logging
+
+/// The graph store on FalkorDB: facts and ends as a Cypher graph in graphiti-core's layout (DESIGN.md, "Identity and time").
+///
+/// One FalkorDB graph per memory; its name is the graph key and the
+/// `group_id` of everything apex writes. The graph holds two things:
+/// - the raw bitemporal record of relations, which apex's answers come from:
+///   `(:Entity)-[:APEX_FACT {relation, valid_at, recorded_at, invalid_at, fact, source}]->(:Entity)`
+///   per fact version and `[:APEX_END {relation, invalid_at, recorded_at, source}]` per end record
+///   (times as integer microseconds);
+/// - graphiti's view of it: `(:Entity:<Type> {uuid, name, group_id, summary, created_at, name_embedding, ...})`
+///   nodes with the entity's current properties, and `[:RELATES_TO]` edges whose `expired_at` is
+///   null for exactly the relation instances as known now (see ``RelatesToProjection``).
+/// Every query goes through ``CypherQuery``: input only ever travels as parameters.
+public struct FalkorDBStore: GraphWriter {
+    public let client: RESPClient
+    public let url: FalkorDBURL
+    /// Embeds entity names and fact texts for `name_embedding` and `fact_embedding`.
+    public let embedder: any Embedder
+    let logger: Logger
+
+    /// The graph key, which is also the `group_id` of every node and edge.
+    public var graph: String { url.graph }
+
+    /// Connects (failing with one sentence when the server is unreachable or lacks the graph module), then migrates when asked.
+    public static func connect(
+        url text: String, migrate: Bool = true, embedder: any Embedder = FeatureHashingEmbedder(),
+        connectTimeout: Duration = .seconds(5), commandTimeout: Duration = .seconds(10), logger: Logger = FalkorDBStore.defaultLogger
+    ) async throws -> FalkorDBStore {
+        let url = try FalkorDBURL(text)
+        var configuration = RESPConfiguration(host: url.host, port: url.port)
+        configuration.username = url.username
+        configuration.password = url.password
+        configuration.connectTimeout = connectTimeout
+        configuration.commandTimeout = commandTimeout
+        configuration.leaseTimeout = commandTimeout
+        let client = RESPClient(configuration: configuration, logger: logger)
+        let store = FalkorDBStore(client: client, url: url, embedder: embedder, logger: logger)
+        do {
+            try await store.probe()
+            if migrate { try await store.migrator.up() }
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        return store
+    }
+
+    public init(client: RESPClient, url: FalkorDBURL, embedder: any Embedder, logger: Logger) {
+        self.client = client
+        self.url = url
+        self.embedder = embedder
+        self.logger = logger
+    }
+
+    /// Errors only: the store reports failures itself, as sentences.
+    public static var defaultLogger: Logger {
+        var logger = Logger(label: "apex.falkordb")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// Closes the connections. The store must not be used afterwards.
+    public func shutdown() async {
+        await client.shutdown()
+    }
+
+    /// The migration runner for this graph's schema.
+    public var migrator: MigrationRunner<FalkorDBMigrationTarget> {
+        MigrationRunner(target: FalkorDBMigrationTarget(store: self), migrations: FalkorDBMigrations.all)
+    }
+
+    /// Checks that the server answers and has the graph module.
+    func probe() async throws {
+        _ = try await query(CypherQuery("RETURN 1"), readOnly: true)
+    }
+
+    // MARK: Queries
+
+    /// Runs one query on the memory's graph and decodes its compact reply.
+    @discardableResult
+    func query(_ query: CypherQuery, readOnly: Bool = false) async throws -> FalkorResult {
+        do {
+            let reply = try await send([readOnly ? "GRAPH.RO_QUERY" : "GRAPH.QUERY", graph, query.rendered, "--compact"])
+            return try FalkorResult(reply: reply)
+        } catch let error as FalkorDBStoreError where readOnly && error.isEmptyGraph {
+            // A graph nothing was written to yet does not exist as a key: reading it finds nothing.
+            return FalkorResult(columns: [], rows: [])
+        }
+    }
+
+    /// Sends one command, turning the client's errors into the store's sentences.
+    func send(_ command: [String]) async throws -> RESPValue {
+        do {
+            return try await client.send(command)
+        } catch let error as RESPError {
+            if error.serverUnavailable { throw FalkorDBStoreError.unavailable(server: url.server, reason: "\(error)") }
+            throw FalkorDBStoreError.queryFailed(server: url.server, reason: error.serverMessage ?? "\(error)")
+        }
+    }
+
+    public func health() async -> StoreHealth {
+        do {
+            let result = try await query(CypherQuery("MATCH (n:Entity) RETURN count(n)"), readOnly: true)
+            let count = result.rows.first?.first?.integer ?? 0
+            return StoreHealth(name: "graph", kind: "falkordb", healthy: true, detail: "\(count) entity nodes in graph \(graph) at \(url.server)")
+        } catch {
+            return StoreHealth(name: "graph", kind: "falkordb", healthy: false, detail: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import ApexCore
+import ApexPorts
+
+/// Keeps graphiti's `RELATES_TO` edges equal to the relation instances as known now, around the entities an ingest touched.
+///
+/// For every instance with an end among `touched`, the wanted edge carries
+/// its `valid_at` and an `invalid_at` that is its explicit end or the
+/// `valid_at` of the fact that supersedes it under the relation's
+/// cardinality, whichever comes first (null when open). The current edge
+/// (`expired_at` null) of an instance that now says something else is
+/// expired at the ingestion time and a new one is created beside it: earlier
+/// knowledge states stay as expired edges, as graphiti keeps them. Running it
+/// again changes nothing, so a repeated ingest is harmless.
+struct RelatesToProjection {
+    let store: FalkorDBStore
+    let ontology: Ontology
+    let now: Timestamp
+    private let ids = UUIDv7Generator()
+
+    init(store: FalkorDBStore, ontology: Ontology, now: Timestamp) {
+        self.store = store
+        self.ontology = ontology
+        self.now = now
+    }
+
+    /// One edge as it should be (or is).
+    struct Edge: Equatable {
+        var relation: String
+        var from: EntityHandle
+        var to: EntityHandle
+        var validAt: Int64
+        var invalidAt: Int64?
+        var fact: String?
+    }
+
+    private struct InstanceKey: Hashable {
+        var relation: String
+        var from: EntityID
+        var to: EntityID
+        var validAt: Int64
+    }
+
+    func refresh(around touched: Set<EntityID>) async throws {
+        guard !touched.isEmpty else { return }
+        for chunk in touched.sorted().chunked(FalkorDBStore.batchSize) {
+            try await refresh(chunk: Array(chunk))
+        }
+    }
+
+    private func refresh(chunk: [EntityID]) async throws {
+        let wanted = try await wantedEdges(around: chunk)
+        let current = try await currentEdges(around: chunk)
+        var expire: [String] = []
+        var create: [Edge] = []
+        for (key, edge) in wanted {
+            if let existing = current[key] {
+                if existing.edge.invalidAt == edge.invalidAt && existing.edge.fact == edge.fact { continue }
+                expire.append(contentsOf: existing.uuids)
+            }
+            create.append(edge)
+        }
+        try await expireEdges(expire)
+        try await createEdges(create)
+    }
+
+    /// The instances touching `chunk` as known now, with their ends as graphiti wants them.
+    private func wantedEdges(around chunk: [EntityID]) async throws -> [InstanceKey: Edge] {
+        let forever = Timestamp.distantFuture
+        let facts = try await store.facts(touching: chunk, knownAt: forever)
+        let ends = try await store.ends(touching: chunk, knownAt: forever)
+        let instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: forever)
+        // Supersession needs every fact on the bounded side, also of ends outside the chunk.
+        let inChunk = Set(chunk)
+        var outside = Set<EntityID>()
+        for instance in instances {
+            if !inChunk.contains(instance.from.id) { outside.insert(instance.from.id) }
+            if !inChunk.contains(instance.to.id) { outside.insert(instance.to.id) }
+        }
+        let allFacts = outside.isEmpty ? facts : facts + (try await store.facts(touching: outside.sorted(), knownAt: forever))
+        var fromSource: [String: [Int64]] = [:]
+        var toTarget: [String: [Int64]] = [:]
+        for fact in allFacts {
+            fromSource[fact.relation + "\u{1}" + fact.from.id.description, default: []].append(fact.validAt.microseconds)
+            toTarget[fact.relation + "\u{1}" + fact.to.id.description, default: []].append(fact.validAt.microseconds)
+        }
+        var wanted: [InstanceKey: Edge] = [:]
+        for instance in instances {
+            let validAt = instance.validAt.microseconds
+            var end = instance.explicitEnd?.microseconds
+            if let cardinality = ontology.relationType(instance.relation)?.cardinality {
+                var later: [Int64] = []
+                if cardinality.supersedesBySource, let next = fromSource[instance.relation + "\u{1}" + instance.from.id.description]?.filter({ $0 > validAt }).min() {
+                    later.append(next)
+                }
+                if cardinality.supersedesByTarget, let next = toTarget[instance.relation + "\u{1}" + instance.to.id.description]?.filter({ $0 > validAt }).min() {
+                    later.append(next)
+                }
+                end = ([end].compactMap { $0 } + later).min()
+            }
+            let key = InstanceKey(relation: instance.relation, from: instance.from.id, to: instance.to.id, validAt: validAt)
+            wanted[key] = Edge(relation: instance.relation, from: instance.from, to: instance.to, validAt: validAt, invalidAt: end, fact: instance.fact)
+        }
+        return wanted
+    }
+
+    /// The edges with `expired_at` null touching `chunk`, by instance (more than one only after an interrupted refresh).
+    ///
+    /// The filter on `expired_at` is applied here: FalkorDB 4.16 answers an undirected
+    /// pattern filtered on an indexed edge property (graphiti indexes `expired_at`) with one direction only.
+    private func currentEdges(around chunk: [EntityID]) async throws -> [InstanceKey: (edge: Edge, uuids: [String])] {
+        let result = try await store.query(
+            CypherQuery(
+                """
+                UNWIND $ids AS id
+                MATCH (:Entity {uuid: id})-[e:RELATES_TO]-(:Entity)
+                WITH e, startNode(e) AS a, endNode(e) AS b
+                RETURN e.uuid, e.name, a.uuid, a.apex_type, a.apex_key, b.uuid, b.apex_type, b.apex_key, e.valid_at_us, e.invalid_at_us, e.apex_fact,
+                    e.expired_at
+                """,
+                [("ids", .list(chunk.map { .string($0.description) }))]),
+            readOnly: true)
+        var current: [InstanceKey: (edge: Edge, uuids: [String])] = [:]
+        var seen = Set<String>()
+        for row in result.rows where row.count == 12 && row[11].isNull && (row[0].string.map { seen.insert($0).inserted } ?? false) {
+            guard let uuid = row[0].string, let relation = row[1].string, let validAt = row[8].integer,
+                let from = try? FalkorDBStore.handle(row[2], row[3], row[4]), let to = try? FalkorDBStore.handle(row[5], row[6], row[7])
+            else { continue }  // an edge graphiti (not apex) wrote: not apex's to manage
+            let key = InstanceKey(relation: relation, from: from.id, to: to.id, validAt: validAt)
+            let edge = Edge(relation: relation, from: from, to: to, validAt: validAt, invalidAt: row[9].integer, fact: row[10].string)
+            if var existing = current[key] {
+                existing.uuids.append(uuid)
+                existing.edge.invalidAt = nil  // force a rewrite: two current edges for one instance
+                existing.edge.fact = "\u{0}"
+                current[key] = existing
+            } else {
+                current[key] = (edge, [uuid])
+            }
+        }
+        return current
+    }
+
+    private func expireEdges(_ uuids: [String]) async throws {
+        for batch in uuids.chunked(FalkorDBStore.batchSize) {
+            try await store.query(
+                CypherQuery(
+                    """
+                    UNWIND $uuids AS id
+                    MATCH ()-[e:RELATES_TO {uuid: id}]->()
+                    SET e.expired_at = $now, e.expired_at_us = $now_us
+                    """,
+                    [("uuids", .list(batch.map { .string($0) })), ("now", .string(GraphitiTime.string(now))), ("now_us", .integer(now.microseconds))]))
+        }
+    }
+
+    private func createEdges(_ edges: [Edge]) async throws {
+        for batch in edges.chunked(FalkorDBStore.batchSize) {
+            let texts = batch.map(Self.factText)
+            let embeddings = try await store.embedder.embed(texts)
+            let milliseconds = UInt64(max(0, now.microseconds / 1000))
+            let rows: [CypherValue] = batch.enumerated().map { index, edge in
+                .map([
+                    ("uuid", .string(ids.next(unixMilliseconds: milliseconds).description)), ("from", .string(edge.from.id.description)),
+                    ("to", .string(edge.to.id.description)), ("name", .string(edge.relation)), ("fact", .string(texts[index])),
+                    ("apex_fact", .optional(edge.fact)), ("valid_at", .string(GraphitiTime.string(Timestamp(microseconds: edge.validAt)))),
+                    ("valid_at_us", .integer(edge.validAt)),
+                    ("invalid_at", edge.invalidAt.map { .string(GraphitiTime.string(Timestamp(microseconds: $0))) } ?? .null),
+                    ("invalid_at_us", .optional(edge.invalidAt)), ("embedding", .vector(index < embeddings.count ? embeddings[index] : [])),
+                ])
+            }
+            try await store.query(
+                CypherQuery(
+                    """
+                    UNWIND $rows AS r
+                    MATCH (a:Entity {uuid: r.from}), (b:Entity {uuid: r.to})
+                    CREATE (a)-[e:RELATES_TO {uuid: r.uuid, name: r.name, fact: r.fact, group_id: $group, episodes: [],
+                        created_at: $now, created_at_us: $now_us, valid_at: r.valid_at, valid_at_us: r.valid_at_us}]->(b)
+                    SET e.invalid_at = r.invalid_at, e.invalid_at_us = r.invalid_at_us, e.apex_fact = r.apex_fact,
+                        e.fact_embedding = vecf32(r.embedding)
+                    """,
+                    [
+                        ("rows", .list(rows)), ("group", .string(store.graph)), ("now", .string(GraphitiTime.string(now))),
+                        ("now_us", .integer(now.microseconds)),
+                    ]))
+        }
+    }
+
+    /// The edge's `fact`: the record's sentence, or one made from the relation and its ends.
+    static func factText(_ edge: Edge) -> String {
+        edge.fact ?? "\(edge.from.ref.type) \(edge.from.ref.key) \(edge.relation) \(edge.to.ref.type) \(edge.to.ref.key)"
+    }
+}

@@ -1,0 +1,60 @@
+public import ApexCore
+
+/// Where facts (relations) and their ends live: SQL tables on SQLite and PostgreSQL, a Cypher graph on FalkorDB.
+///
+/// Reads take the transaction time `knownAt`; the core filters again, so
+/// over-fetching is harmless. The temporal rules (ends, supersession) are the
+/// engine's: a graph store returns raw fact versions and end records.
+public protocol GraphStore: Sendable {
+    /// Every fact version in which the entity is the source or the target, recorded at or before `knownAt`.
+    func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion]
+
+    /// Every `end` record in which the entity is the source or the target, recorded at or before `knownAt`.
+    func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd]
+
+    /// The smallest `valid_at` greater than `after` among facts of `relation` with `entity` on `side`, recorded by `knownAt`.
+    ///
+    /// This is what supersedes a fact under the `many_to_one`, `one_to_many` and `one_to_one` cardinalities.
+    func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp?
+
+    /// Per relation type: instances begun, ended explicitly, and followed by a later fact, in `[from, to)`, as known now.
+    func relationChurn(from: Timestamp, to: Timestamp) async throws -> [RelationChurn]
+
+    /// The relation types stored facts and ends use, to check a changed ontology against.
+    func relationTypesInUse() async throws -> Set<String>
+}
+
+/// A graph store that lives apart from the record store and so takes its own writes.
+///
+/// The engine hands it the same request the record store took (after the
+/// record store committed), with the ids it minted, and the current state of
+/// every entity the request names, for stores that keep it on their nodes.
+public protocol GraphWriter: GraphStore {
+    /// Stores the facts and ends of the request, and the entity nodes it names; idempotent (upserts by id and version).
+    func ingest(_ request: IngestRequest, entities: [GraphEntity]) async throws
+
+    /// Whether the store answers, and what it is.
+    func health() async -> StoreHealth
+}
+
+/// An entity as a graph store keeps it on its node: id, natural key and its current property values.
+public struct GraphEntity: Sendable, Equatable {
+    public var handle: EntityHandle
+    /// Property values as known now, valid now, in ontology order.
+    public var properties: [(name: String, value: JSONValue)]
+
+    public init(handle: EntityHandle, properties: [(name: String, value: JSONValue)]) {
+        self.handle = handle
+        self.properties = properties
+    }
+
+    public static func == (lhs: GraphEntity, rhs: GraphEntity) -> Bool {
+        lhs.handle == rhs.handle && lhs.properties.map(\.name) == rhs.properties.map(\.name)
+            && lhs.properties.map(\.value) == rhs.properties.map(\.value)
+    }
+}
+
+/// Which end of a relation an entity is on.
+public enum FactSide: Sendable {
+    case from, to
+}
