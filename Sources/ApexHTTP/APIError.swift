@@ -94,6 +94,8 @@ extension QueryError {
         case .badTime: "bad_timestamp"
         case .badEntityPath: "bad_entity"
         case .noOntology: "no_ontology"
+        case .badDepth: "bad_depth"
+        case .unknownRelationType: "unknown_relation_type"
         }
     }
 }

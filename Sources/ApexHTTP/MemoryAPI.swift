@@ -33,6 +33,8 @@ public struct MemoryAPI: Sendable {
         api.get("entities/:entity/:key/state") { request, context in try await state(request, context) }
         api.get("entities/:entity/:key/timeline") { request, context in try await timeline(request, context) }
         api.get("entities/:entity/:key/history") { request, context in try await history(request, context) }
+        api.get("entities/:entity/:key/neighbors") { request, context in try await neighbors(request, context) }
+        api.get("entities/:entity/:key/relations") { request, context in try await relationsBetween(request, context) }
         api.get("temporal/entities/at-time") { request, _ in try await atTime(request) }
         api.get("temporal/entities/:name/timeline") { request, context in try await namedTimeline(request, context) }
         api.get("analytics/most-changed") { request, _ in try await mostChanged(request) }
@@ -89,6 +91,30 @@ public struct MemoryAPI: Sendable {
     func history(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let knownAt = try QueryParameters(request: request).time("known_at")
         return Response.json(try await memory.history(of: try entityRef(context), knownAt: knownAt).json)
+    }
+
+    func neighbors(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let query = QueryParameters(request: request)
+        let depthText = query.string("depth") ?? "1"
+        guard let depth = Int(depthText) else {
+            throw APIError(.badRequest, code: "bad_depth", message: "depth \"\(depthText)\" is not a whole number")
+        }
+        let directionText = query.string("direction") ?? "both"
+        guard let direction = TraversalDirection(rawValue: directionText) else {
+            throw APIError(.badRequest, code: "bad_direction", message: "direction \"\(directionText)\" is not outgoing, incoming or both")
+        }
+        let relations = query.all("relation").flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
+        let answer = try await memory.neighbors(
+            of: try entityRef(context), at: try query.time("at"), knownAt: try query.time("known_at"), depth: depth, relations: relations,
+            direction: direction)
+        return Response.json(answer.json)
+    }
+
+    func relationsBetween(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let query = QueryParameters(request: request)
+        let text = try query.requiredString("with")
+        guard let other = EntityRef(path: text) else { throw QueryError.badEntityPath(text) }
+        return Response.json(try await memory.relations(between: try entityRef(context), and: other, knownAt: try query.time("known_at")).json)
     }
 
     func stateByID(_ context: some RequestContext, timestamp: Timestamp?) async throws -> Response {

@@ -98,6 +98,43 @@ public enum OpenAPIDocument {
                 "400": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
+          /api/v1/entities/{type}/{key}/neighbors:
+            get:
+              operationId: getNeighbors
+              summary: The entities linked to this one at a time, as known at another, within depth hops.
+              description: >-
+                Each hop follows only relation instances valid at `at` as known at `known_at` (explicit ends and
+                cardinality supersession apply). Every neighbour appears once, at its smallest depth, with the entity
+                it was reached from and the relation that links them.
+              parameters:
+                - {$ref: "#/components/parameters/Type"}
+                - {$ref: "#/components/parameters/Key"}
+                - {name: at, in: query, schema: {type: string, format: date-time}, description: Valid time (default now).}
+                - {name: known_at, in: query, schema: {type: string, format: date-time}, description: Transaction time (default now).}
+                - {name: depth, in: query, schema: {type: integer, minimum: 1, maximum: 5, default: 1}}
+                - {name: relation, in: query, schema: {type: string}, description: "A relation type to follow (repeatable or comma-separated; default all)."}
+                - {name: direction, in: query, schema: {type: string, enum: [outgoing, incoming, both], default: both}}
+              responses:
+                "503": {$ref: "#/components/responses/Error"}
+                "200": {description: The neighbours., content: {application/json: {schema: {$ref: "#/components/schemas/Neighbors"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/entities/{type}/{key}/relations:
+            get:
+              operationId: getRelationsBetween
+              summary: Every relation instance between this entity and another, in either direction, with when and why each ended.
+              parameters:
+                - {$ref: "#/components/parameters/Type"}
+                - {$ref: "#/components/parameters/Key"}
+                - {name: with, in: query, required: true, schema: {type: string, minLength: 1}, description: "The other entity as TYPE/KEY.", example: Tractor/6520}
+                - {name: known_at, in: query, schema: {type: string, format: date-time}, description: Transaction time (default now).}
+              responses:
+                "503": {$ref: "#/components/responses/Error"}
+                "200": {description: The relations between the two., content: {application/json: {schema: {$ref: "#/components/schemas/RelationsBetween"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
           /api/v1/entities/{id}:
             get:
               operationId: getEntityByID
@@ -420,6 +457,55 @@ public enum OpenAPIDocument {
                       entity: {$ref: "#/components/schemas/EntityRef"}
                       valid_at: {type: string}
                       invalid_at: {type: [string, "null"]}
+            Neighbors:
+              type: object
+              required: [entity, at, known_at, depth, direction, relations, neighbors]
+              properties:
+                entity: {$ref: "#/components/schemas/EntityWithID"}
+                at: {type: string}
+                known_at: {type: string}
+                depth: {type: integer}
+                direction: {type: string, enum: [outgoing, incoming, both]}
+                relations: {type: [array, "null"], items: {type: string}}
+                neighbors:
+                  type: array
+                  items:
+                    type: object
+                    required: [entity, depth, from, via]
+                    properties:
+                      entity: {$ref: "#/components/schemas/EntityWithID"}
+                      depth: {type: integer}
+                      from: {$ref: "#/components/schemas/EntityRef"}
+                      via:
+                        type: object
+                        required: [type, direction, entity, valid_at, invalid_at]
+                        properties:
+                          type: {type: string}
+                          direction: {type: string, enum: [incoming, outgoing]}
+                          entity: {$ref: "#/components/schemas/EntityRef"}
+                          valid_at: {type: string}
+                          invalid_at: {type: [string, "null"]}
+            RelationsBetween:
+              type: object
+              required: [entity, other, known_at, relations]
+              properties:
+                entity: {$ref: "#/components/schemas/EntityWithID"}
+                other: {$ref: "#/components/schemas/EntityWithID"}
+                known_at: {type: string}
+                relations:
+                  type: array
+                  items:
+                    type: object
+                    required: [type, direction, entity, valid_at, invalid_at, ended_by, fact, recorded_at]
+                    properties:
+                      type: {type: string}
+                      direction: {type: string, enum: [incoming, outgoing]}
+                      entity: {$ref: "#/components/schemas/EntityRef"}
+                      valid_at: {type: string}
+                      invalid_at: {type: [string, "null"]}
+                      ended_by: {type: [string, "null"], enum: [invalid_at, end, superseded, null]}
+                      fact: {type: [string, "null"]}
+                      recorded_at: {type: string}
             Timeline:
               type: object
               required: [entity, property, known_at, events]

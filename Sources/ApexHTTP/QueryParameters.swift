@@ -10,6 +10,11 @@ struct QueryParameters {
         request.uri.queryParameters.get(name).map { String($0) }
     }
 
+    /// Every value of a parameter that may be repeated (`relation=A&relation=B`).
+    func all(_ name: String) -> [String] {
+        request.uri.queryParameters.getAll(name).map { String($0) }
+    }
+
     func requiredString(_ name: String) throws -> String {
         guard let value = string(name), !value.isEmpty else {
             throw APIError(.badRequest, code: "missing_parameter", message: "the query parameter \(name) is required")

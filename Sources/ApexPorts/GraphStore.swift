@@ -12,16 +12,74 @@ public protocol GraphStore: Sendable {
     /// Every `end` record in which the entity is the source or the target, recorded at or before `knownAt`.
     func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd]
 
+    /// Every fact version touching any of `entities`, each once, recorded at or before `knownAt` (one level of a traversal).
+    func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion]
+
+    /// Every `end` record touching any of `entities`, each once, recorded at or before `knownAt`.
+    func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd]
+
     /// The smallest `valid_at` greater than `after` among facts of `relation` with `entity` on `side`, recorded by `knownAt`.
     ///
     /// This is what supersedes a fact under the `many_to_one`, `one_to_many` and `one_to_one` cardinalities.
     func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp?
+
+    /// For each probe, the smallest `valid_at` greater than its `after` among facts of its relation with its entity on its side,
+    /// recorded by `knownAt` (``earliestFact(relation:side:entity:after:knownAt:)`` for many at once).
+    func earliestFacts(_ probes: [LaterFactProbe], knownAt: Timestamp) async throws -> [Timestamp?]
 
     /// Per relation type: instances begun, ended explicitly, and followed by a later fact, in `[from, to)`, as known now.
     func relationChurn(from: Timestamp, to: Timestamp) async throws -> [RelationChurn]
 
     /// The relation types stored facts and ends use, to check a changed ontology against.
     func relationTypesInUse() async throws -> Set<String>
+}
+
+extension GraphStore {
+    /// One read per entity, for stores without a batched query; a fact between two of them is kept once.
+    public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
+        let wanted = Set(entities)
+        var found: [FactVersion] = []
+        for entity in wanted {
+            found += try await facts(touching: entity, knownAt: knownAt).filter { $0.from.id == entity || !wanted.contains($0.from.id) }
+        }
+        return found
+    }
+
+    /// One read per entity, for stores without a batched query; an end between two of them is kept once.
+    public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
+        let wanted = Set(entities)
+        var found: [FactEnd] = []
+        for entity in wanted {
+            found += try await ends(touching: entity, knownAt: knownAt).filter { $0.from == entity || !wanted.contains($0.from) }
+        }
+        return found
+    }
+}
+
+extension GraphStore {
+    /// One read per probe, for stores without a batched query.
+    public func earliestFacts(_ probes: [LaterFactProbe], knownAt: Timestamp) async throws -> [Timestamp?] {
+        var found: [Timestamp?] = []
+        for probe in probes {
+            found.append(try await earliestFact(relation: probe.relation, side: probe.side, entity: probe.entity, after: probe.after, knownAt: knownAt))
+        }
+        return found
+    }
+}
+
+/// One question "which later fact could supersede this instance": facts of `relation` with `entity` on `side`, valid after `after`.
+public struct LaterFactProbe: Sendable, Hashable {
+    public var relation: String
+    public var side: FactSide
+    public var entity: EntityID
+    public var after: Timestamp
+
+    public init(relation: String, side: FactSide, entity: EntityID, after: Timestamp) {
+        self.relation = relation
+        self.side = side
+        self.entity = entity
+        self.after = after
+    }
 }
 
 /// A graph store that lives apart from the record store and so takes its own writes.
@@ -55,6 +113,6 @@ public struct GraphEntity: Sendable, Equatable {
 }
 
 /// Which end of a relation an entity is on.
-public enum FactSide: Sendable {
+public enum FactSide: Sendable, Hashable {
     case from, to
 }

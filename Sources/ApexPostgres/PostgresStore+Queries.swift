@@ -10,11 +10,21 @@ extension PostgresStore {
     }
 
     public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
-        try await onConnection { connection, logger in try await Self.facts(connection, entity, knownAt: knownAt, logger) }
+        try await onConnection { connection, logger in try await Self.facts(connection, [entity], knownAt: knownAt, logger) }
     }
 
     public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
-        try await onConnection { connection, logger in try await Self.ends(connection, entity, knownAt: knownAt, logger) }
+        try await onConnection { connection, logger in try await Self.ends(connection, [entity], knownAt: knownAt, logger) }
+    }
+
+    public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
+        guard !entities.isEmpty else { return [] }
+        return try await onConnection { connection, logger in try await Self.facts(connection, entities, knownAt: knownAt, logger) }
+    }
+
+    public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
+        guard !entities.isEmpty else { return [] }
+        return try await onConnection { connection, logger in try await Self.ends(connection, entities, knownAt: knownAt, logger) }
     }
 
     public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
@@ -61,15 +71,16 @@ extension PostgresStore {
         return versions
     }
 
-    static func facts(_ connection: PostgresConnection, _ entity: EntityID, knownAt: Timestamp, _ logger: Logger) async throws -> [FactVersion] {
-        let (id, knownAt) = (entity.uuid, knownAt.microseconds)
+    /// Every fact version touching any of `entities` (each once), with the earliest later facts that may supersede it.
+    static func facts(_ connection: PostgresConnection, _ entities: [EntityID], knownAt: Timestamp, _ logger: Logger) async throws -> [FactVersion] {
+        let (ids, knownAt) = (entities.map(\.uuid), knownAt.microseconds)
         // Each row also carries the earliest later fact of its type from the same source and to the
         // same target (rule 3), found through the primary key and facts_by_target in the same read.
         let query: PostgresQuery = """
             WITH mine AS (
-                SELECT * FROM facts WHERE from_id = \(id) AND recorded_at <= \(knownAt)
+                SELECT * FROM facts WHERE from_id = ANY(\(ids)) AND recorded_at <= \(knownAt)
                 UNION ALL
-                SELECT * FROM facts WHERE to_id = \(id) AND from_id <> \(id) AND recorded_at <= \(knownAt)
+                SELECT * FROM facts WHERE to_id = ANY(\(ids)) AND NOT from_id = ANY(\(ids)) AND recorded_at <= \(knownAt)
             )
             SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
                 (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation AND n.valid_at > f.valid_at
@@ -105,12 +116,14 @@ extension PostgresStore {
         return try cell.decode(T.self)
     }
 
-    static func ends(_ connection: PostgresConnection, _ entity: EntityID, knownAt: Timestamp, _ logger: Logger) async throws -> [FactEnd] {
-        let (id, knownAt) = (entity.uuid, knownAt.microseconds)
+    /// Every end record touching any of `entities`, each once.
+    static func ends(_ connection: PostgresConnection, _ entities: [EntityID], knownAt: Timestamp, _ logger: Logger) async throws -> [FactEnd] {
+        let (ids, knownAt) = (entities.map(\.uuid), knownAt.microseconds)
         let query: PostgresQuery = """
-            SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE from_id = \(id) AND recorded_at <= \(knownAt)
+            SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE from_id = ANY(\(ids)) AND recorded_at <= \(knownAt)
             UNION ALL
-            SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE to_id = \(id) AND from_id <> \(id) AND recorded_at <= \(knownAt)
+            SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends
+            WHERE to_id = ANY(\(ids)) AND NOT from_id = ANY(\(ids)) AND recorded_at <= \(knownAt)
             """
         var ends: [FactEnd] = []
         for try await (relation, from, to, invalidAt, recordedAt) in try await connection.query(query, logger: logger).decode(

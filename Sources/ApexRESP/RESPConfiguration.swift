@@ -2,7 +2,7 @@
 ///
 /// Every wait has a bound, so that a server that goes away turns into an
 /// error a caller sees (``RESPError/serverUnavailable``), never a hang: the
-/// TCP connect and handshake (``connectTimeout``), each reply
+/// TCP connect and each handshake reply (``connectTimeout``), each reply
 /// (``commandTimeout``) and the wait for a free pooled connection
 /// (``leaseTimeout``).
 public struct RESPConfiguration: Sendable, Hashable {
@@ -17,7 +17,7 @@ public struct RESPConfiguration: Sendable, Hashable {
     public var protocolVersion: RESPProtocol
     /// The most connections the client's pool opens at once.
     public var maxConnections: Int
-    /// The bound on opening a connection: the TCP connect and the handshake (`HELLO`, `AUTH`, `SELECT`).
+    /// The bound on opening a connection: on the TCP connect, and on each reply of the handshake (`HELLO`, `AUTH`, `SELECT`).
     public var connectTimeout: Duration
     /// The bound on each reply, from the moment its command is written.
     public var commandTimeout: Duration

@@ -58,15 +58,43 @@ extension SQLiteStore {
         try await pool.read { db in try Self.ends(db, entity, knownAt: knownAt) }
     }
 
-    public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
+    public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
         try await pool.read { db in
-            let sql =
-                switch side {
-                case .from: "SELECT min(valid_at) FROM facts WHERE from_id = ? AND relation = ? AND valid_at > ? AND recorded_at <= ?"
-                case .to: "SELECT min(valid_at) FROM facts WHERE to_id = ? AND relation = ? AND valid_at > ? AND recorded_at <= ?"
-                }
-            let value = try Int64.fetchOne(db.cachedStatement(sql: sql), arguments: [entity.blob, relation, after.microseconds, knownAt.microseconds])
-            return value.map(Timestamp.init(microseconds:))
+            // One read: each entity's facts through the indexes, a fact between two of them once.
+            let wanted = Set(entities)
+            var facts: [FactVersion] = []
+            for entity in wanted {
+                facts += try Self.facts(db, entity, knownAt: knownAt, withLater: false).filter { $0.from.id == entity || !wanted.contains($0.from.id) }
+            }
+            return facts
+        }
+    }
+
+    public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
+        try await pool.read { db in
+            let wanted = Set(entities)
+            var ends: [FactEnd] = []
+            for entity in wanted {
+                ends += try Self.ends(db, entity, knownAt: knownAt).filter { $0.from == entity || !wanted.contains($0.from) }
+            }
+            return ends
+        }
+    }
+
+    public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
+        try await earliestFacts([LaterFactProbe(relation: relation, side: side, entity: entity, after: after)], knownAt: knownAt).first ?? nil
+    }
+
+    public func earliestFacts(_ probes: [LaterFactProbe], knownAt: Timestamp) async throws -> [Timestamp?] {
+        try await pool.read { db in
+            let fromSource = try db.cachedStatement(
+                sql: "SELECT min(valid_at) FROM facts WHERE from_id = ? AND relation = ? AND valid_at > ? AND recorded_at <= ?")
+            let toTarget = try db.cachedStatement(
+                sql: "SELECT min(valid_at) FROM facts WHERE to_id = ? AND relation = ? AND valid_at > ? AND recorded_at <= ?")
+            return try probes.map { probe in
+                let arguments: StatementArguments = [probe.entity.blob, probe.relation, probe.after.microseconds, knownAt.microseconds]
+                return try Int64.fetchOne(probe.side == .from ? fromSource : toTarget, arguments: arguments).map(Timestamp.init(microseconds:))
+            }
         }
     }
 
@@ -105,13 +133,19 @@ extension SQLiteStore {
         return versions
     }
 
-    static func facts(_ db: Database, _ entity: EntityID, knownAt: Timestamp) throws -> [FactVersion] {
+    /// The entity's fact versions; `withLater` adds to each the earliest later facts that may supersede it (a traversal asks only for the bounded ones).
+    static func facts(_ db: Database, _ entity: EntityID, knownAt: Timestamp, withLater: Bool = true) throws -> [FactVersion] {
         // Each row also carries the earliest later fact of its type from the same source and to the
         // same target (rule 3), found through the primary key and facts_by_target in the same read.
-        let columns = """
-            f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
+        let later =
+            withLater
+            ? """
             (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation AND n.valid_at > f.valid_at AND n.recorded_at <= ?2),
             (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation AND n.valid_at > f.valid_at AND n.recorded_at <= ?2)
+            """ : "NULL, NULL"
+        let columns = """
+            f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
+            \(later)
             FROM facts f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
             """
         let statement = try db.cachedStatement(
@@ -132,7 +166,8 @@ extension SQLiteStore {
                 FactVersion(
                     relation: row[0], from: from, to: to, validAt: Timestamp(microseconds: row[7]),
                     invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: row[9]), fact: row[10],
-                    later: LaterFacts(fromSource: nextFrom.map(Timestamp.init(microseconds:)), toTarget: nextTo.map(Timestamp.init(microseconds:)))))
+                    later: withLater
+                        ? LaterFacts(fromSource: nextFrom.map(Timestamp.init(microseconds:)), toTarget: nextTo.map(Timestamp.init(microseconds:))) : nil))
         }
         return facts
     }

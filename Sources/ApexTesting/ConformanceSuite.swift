@@ -11,7 +11,7 @@ public enum ConformanceSuite {
     static let otherTractor = EntityRef(type: "Tractor", key: "6521")
 
     public static let cases: [ConformanceCase] =
-        propertyCases + relationCases + supersessionCases + errorCases + ingestCases
+        propertyCases + relationCases + supersessionCases + errorCases + ingestCases + traversalCases
 }
 
 extension ConformanceSuite {

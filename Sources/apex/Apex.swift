@@ -19,11 +19,14 @@ struct Apex: AsyncParsableCommand {
         discussion: """
             Data lives in --data (default ./apex-data, or $APEX_DATA): one SQLite file, created and migrated on first use, and the saved vector graph. \
             With --database-url postgres://... (or $APEX_DATABASE_URL) it lives in that PostgreSQL database instead, vectors in pgvector.
+            With --graph-url falkordb://host:port/GRAPH (or $APEX_GRAPH_URL) facts and their ends live in that FalkorDB graph, in \
+            graphiti-core's layout, and the rest in the embedded store or PostgreSQL.
             Times are RFC 3339 (2025-03-02T00:00:00Z); query options also take a bare date (2025-03-02 = its midnight UTC).
             Answers are JSON on stdout; errors are one sentence on stderr with exit status 1.
             """,
         subcommands: [
-            ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, EntityCommand.self, DocumentsCommand.self,
+            ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, NeighborsCommand.self, RelationsCommand.self,
+            EntityCommand.self, DocumentsCommand.self,
             SearchCommand.self, MigrateCommand.self, BenchCommand.self,
         ]
     )

@@ -141,6 +141,28 @@ import Testing
         #expect(after.error is NotWritten)
     }
 
+    @Test func aConnectionClosedBeforeAnyReplyByteSaysSoAndMayBeSentAgain() throws {
+        let (channel, handler) = try Self.channel()
+        let answered = Self.send([["PING"]], on: channel, handler)
+        try Self.receive("+PONG\r\n", on: channel)
+        let first = Self.send([["INCR", "k"]], on: channel, handler)
+        let second = Self.send([["INCR", "k"]], on: channel, handler)
+        channel.pipeline.fireChannelInactive()
+        #expect(answered.replies == [.simpleString("PONG")])
+        #expect(first.error is ClosedBeforeReply)
+        #expect(second.error is ClosedBeforeReply)
+    }
+
+    @Test func aConnectionClosedAfterPartOfAReplyIsNotSentAgain() throws {
+        let (channel, handler) = try Self.channel()
+        let first = Self.send([["INCR", "k"], ["INCR", "k"]], on: channel, handler)
+        let second = Self.send([["INCR", "k"]], on: channel, handler)
+        try Self.receive(":1\r\n", on: channel)
+        channel.pipeline.fireChannelInactive()
+        #expect(first.error as? RESPError == .connectionClosed(server: Self.server))
+        #expect(second.error as? RESPError == .connectionClosed(server: Self.server))
+    }
+
     @Test func anEmptyRequestIsAnsweredAtOnce() throws {
         let (channel, handler) = try Self.channel()
         let outcome = Self.send([], on: channel, handler)

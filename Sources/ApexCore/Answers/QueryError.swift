@@ -17,6 +17,10 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     case badEntityPath(String)
     /// Nothing has been ingested yet, so there is no ontology to answer with.
     case noOntology
+    /// A traversal depth outside what the API allows.
+    case badDepth(Int, maximum: Int)
+    /// A relation type the ontology does not declare, given as a filter.
+    case unknownRelationType(String)
 
     public var description: String {
         switch self {
@@ -36,6 +40,10 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
             "\"\(path)\" is not an entity reference of the form TYPE/KEY"
         case .noOntology:
             "this memory has no ontology yet; ingest a record file with --ontology first"
+        case .badDepth(let depth, let maximum):
+            "depth \(depth) is out of range: give 1 to \(maximum)"
+        case .unknownRelationType(let relation):
+            "unknown relation type \(relation)"
         }
     }
 

@@ -1,5 +1,7 @@
 import ApexCore
 import ApexEngine
+import ApexFalkorDB
+import ApexPorts
 import ApexPostgres
 import ApexSQLite
 import Foundation
@@ -12,6 +14,8 @@ struct TemporalBenchmark {
     let directory: String
     /// A PostgreSQL database to run in (in a scratch schema, dropped afterwards); nil for the embedded store.
     let databaseURL: String?
+    /// A FalkorDB server whose scratch graph (deleted afterwards) holds the facts; nil to keep them with the records.
+    let graphURL: String?
     let log: (String) -> Void
 
     func run() async throws -> JSONValue {
@@ -19,26 +23,17 @@ struct TemporalBenchmark {
         log("writing \(workload.versions) versions for \(workload.entities) entities to \(recordFile)")
         let records = try workload.write(to: recordFile)
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: recordFile)[.size] as? Int) ?? 0
-        var scratch: PostgresScratchSchema?
-        let service: MemoryService
-        if let databaseURL {
-            let schema = try await PostgresScratchSchema.create(in: databaseURL)
-            scratch = schema
-            log("using the scratch schema \(schema.name) in \(try PostgresURL(databaseURL))")
-            service = MemoryService(store: try await CommandStores.shared.postgres(url: schema.url, migrate: true))
-        } else {
-            service = MemoryService(store: try await SQLiteStore.open(directory: (directory as NSString).appendingPathComponent("data")))
-        }
+        let stores = try await BenchStores.open(directory: directory, databaseURL: databaseURL, graphURL: graphURL, log: log)
         do {
-            let figures = try await measure(service, recordFile: recordFile, records: records, fileBytes: fileBytes)
-            let databaseBytes = try await scratch?.sizeBytes() ?? Self.directorySize((directory as NSString).appendingPathComponent("data"))
-            try await scratch?.drop()
+            let figures = try await measure(MemoryService(store: stores.store), recordFile: recordFile, records: records, fileBytes: fileBytes)
+            let databaseBytes = try await stores.scratchSchema?.sizeBytes() ?? Self.directorySize((directory as NSString).appendingPathComponent("data"))
+            try await stores.drop()
             guard case .object(var fields) = figures else { return figures }
-            fields.insert(("store", .string(databaseURL == nil ? "sqlite" : "postgres")), at: 1)
+            fields.insert(("store", .string(stores.name)), at: 1)
             fields.append(("database_mb", .number(Self.round(Double(databaseBytes) / 1_048_576))))
             return .object(fields)
         } catch {
-            try? await scratch?.drop()
+            try? await stores.drop()
             throw error
         }
     }

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ingest and query speed (use a release build: swift build -c release).",
-        subcommands: [Temporal.self, Vector.self]
+        subcommands: [Temporal.self, Graph.self, Vector.self]
     )
 
     /// `apex bench temporal`: ingest rate and state/timeline latency percentiles on generated fleet data.
@@ -19,7 +19,9 @@ struct BenchCommand: AsyncParsableCommand {
                 Writes a record file of --versions property versions over --entities units (plus one DRIVES fact per 100 versions) \
                 to a scratch directory, ingests it through the same path as apex ingest, then times --queries random state and \
                 timeline queries. Reports records/s, latency percentiles in microseconds and the peak resident set size. \
-                With --database-url the store is that PostgreSQL database, in a scratch schema created for the run and dropped after it.
+                With --database-url the store is that PostgreSQL database, in a scratch schema created for the run and dropped after it. \
+                With --graph-url facts go to a scratch graph on that FalkorDB server (deleted afterwards), the rest to the embedded \
+                store or PostgreSQL.
                 """
         )
 
@@ -41,6 +43,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .customLong("database-url"), help: "Benchmark PostgreSQL at this URL (postgres://...) instead of the embedded store.")
         var databaseURL: String?
 
+        @Option(name: .customLong("graph-url"), help: "Keep facts in a scratch graph on this FalkorDB server (falkordb://host:port).")
+        var graphURL: String?
+
         @Flag(name: .long, help: "Print the figures as one JSON object.")
         var json = false
 
@@ -55,13 +60,70 @@ struct BenchCommand: AsyncParsableCommand {
             let quiet = json
             let benchmark = TemporalBenchmark(
                 workload: TemporalWorkload(versions: versions, entities: entities, seed: seed), queries: queries, directory: directory,
-                databaseURL: databaseURL, log: { message in if !quiet { Console.error("bench: " + message) } })
+                databaseURL: databaseURL, graphURL: graphURL, log: { message in if !quiet { Console.error("bench: " + message) } })
             let figures = try await benchmark.run()
             if json {
                 print(JSONWriter.string(figures))
             } else {
                 Console.answer(figures)
             }
+        }
+    }
+
+    /// `apex bench graph`: depth-limited neighbours at a time, on whichever stores are given.
+    struct Graph: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ingest a generated graph, then time neighbours queries at random times (P50/P90/P99 via HdrHistogram).",
+            discussion: """
+                Generates --entities people and projects with --facts facts (KNOWS, many_to_many; WORKS_ON, many_to_one, so that \
+                later assignments supersede earlier ones; some explicit ends), ingests them, then times --queries apex neighbors \
+                queries of --depth hops from random people at random valid times (as known now). The store is the embedded one, \
+                PostgreSQL with --database-url (a scratch schema) or the embedded store with the graph on FalkorDB with --graph-url \
+                (a scratch graph). With --keep-graph the FalkorDB graph is kept and its name printed, so that a peer (graphiti-core's \
+                BFS: scripts/bench/graphiti_bfs.py) can be timed on the same graph; delete it afterwards.
+                """
+        )
+
+        @Option(name: .long, help: "Entities (people and projects).")
+        var entities = 10_000
+
+        @Option(name: .long, help: "Facts between them.")
+        var facts = 100_000
+
+        @Option(name: .long, help: "Queries to time.")
+        var queries = 5_000
+
+        @Option(name: .long, help: "Hops per query.")
+        var depth = 2
+
+        @Option(name: .long, help: "Seed of the generated data.")
+        var seed: UInt64 = 42
+
+        @Option(name: .customLong("database-url"), help: "Benchmark PostgreSQL at this URL instead of the embedded store.")
+        var databaseURL: String?
+
+        @Option(name: .customLong("graph-url"), help: "Keep facts in a scratch graph on this FalkorDB server (falkordb://host:port).")
+        var graphURL: String?
+
+        @Flag(name: .customLong("keep-graph"), help: "Keep the scratch FalkorDB graph and print its name.")
+        var keepGraph = false
+
+        @Flag(name: .long, help: "Print the figures as one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard entities > 10, facts > 0, queries > 0 else { throw ValidationError("--entities must exceed 10; --facts and --queries must be positive") }
+            guard (1...5).contains(depth) else { throw ValidationError("--depth must be 1 to 5") }
+            if keepGraph, graphURL == nil { throw ValidationError("--keep-graph needs --graph-url") }
+        }
+
+        func run() async throws {
+            let quiet = json
+            let benchmark = GraphBenchmark(
+                workload: GraphWorkload(entities: entities, facts: facts, seed: seed), queries: queries, depth: depth, databaseURL: databaseURL,
+                graphURL: graphURL, keepGraph: keepGraph, log: { message in if !quiet { Console.error("bench: " + message) } })
+            let figures = try await benchmark.run()
+            if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
         }
     }
 

@@ -1,0 +1,115 @@
+public import ApexCore
+public import ApexPorts
+
+extension MemoryService {
+    /// The deepest traversal the API allows: each level is one batched read of the graph store.
+    public static let maximumDepth = 5
+
+    /// The entities linked to `ref` at (`at`, `knownAt`) within `depth` hops (DESIGN.md, "Ports by role": traversal).
+    ///
+    /// Level by level: one batched read of the facts and ends touching the
+    /// frontier, the instances the core resolves from them, and for each the
+    /// supersession under its relation's cardinality (from the later facts
+    /// the stores return with every fact version, or asked for when absent).
+    ///
+    /// - Parameters:
+    ///   - relations: the relation types to follow; nil or empty for all. Each must be declared.
+    ///   - direction: which way to follow relations when leaving an entity.
+    public func neighbors(
+        of ref: EntityRef, at: Timestamp? = nil, knownAt: Timestamp? = nil, depth: Int = 1, relations: [String]? = nil,
+        direction: TraversalDirection = .both
+    ) async throws -> NeighborsAnswer {
+        guard (1...Self.maximumDepth).contains(depth) else { throw QueryError.badDepth(depth, maximum: Self.maximumDepth) }
+        let now = self.now
+        let knownAt = knownAt ?? now
+        let at = at ?? now
+        let (ontology, start, snapshot) = try await existingEntity(ref, at: at, knownAt: knownAt)
+        let filter = relations.flatMap { $0.isEmpty ? nil : Set($0) }
+        for relation in filter ?? [] where ontology.relationType(relation) == nil { throw QueryError.unknownRelationType(relation) }
+
+        var reached: [EntityID: Neighbor] = [:]
+        var frontier: [EntityHandle] = [start]
+        for level in 1...depth where !frontier.isEmpty {
+            let ids = frontier.map(\.id)
+            let inFrontier = Dictionary(frontier.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let instances: [RelationInstance]
+            if level == 1 {
+                // The start's own facts came with the read that checked it exists.
+                instances = snapshot.relationInstances(knownAt: knownAt)
+            } else {
+                async let facts = store.facts(touchingAny: ids, knownAt: knownAt)
+                async let ends = store.ends(touchingAny: ids, knownAt: knownAt)
+                instances = RelationResolver.instances(facts: try await facts, ends: try await ends, knownAt: knownAt)
+            }
+            var found: [EntityID: Neighbor] = [:]
+            let candidates = instances.filter { $0.isOpen(at: at) && (filter?.contains($0.relation) ?? true) }
+            for instance in try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt) where instance.isValid(at: at) {
+                for (parent, other) in [(instance.from, instance.to), (instance.to, instance.from)] {
+                    guard let parent = inFrontier[parent.id], direction.allows(from: instance.from.id, to: instance.to.id, leaving: parent.id),
+                        other.id != start.id, reached[other.id] == nil
+                    else { continue }
+                    // Several relations may reach it at this level: keep the first in answer order, whatever the read order.
+                    if let kept = found[other.id], !Self.reachesFirst(instance, parent, over: kept) { continue }
+                    found[other.id] = Neighbor(entity: other, depth: level, parent: parent, via: instance)
+                }
+            }
+            reached.merge(found) { kept, _ in kept }
+            let next = found.values.map(\.entity)
+            frontier = next
+        }
+        let neighbors = reached.values.sorted {
+            ($0.depth, $0.entity.ref.type, $0.entity.ref.key) < ($1.depth, $1.entity.ref.type, $1.entity.ref.key)
+        }
+        return NeighborsAnswer(
+            entity: start, at: at, knownAt: knownAt, depth: depth, direction: direction, relations: filter.map { $0.sorted() }, neighbors: neighbors)
+    }
+
+    /// The instances with `supersededAt` set under their relations' cardinalities: from the later facts the store
+    /// returned with them, or, for those without, from one batched question to the graph store.
+    func settlingSupersession(_ instances: [RelationInstance], ontology: Ontology, knownAt: Timestamp) async throws -> [RelationInstance] {
+        var settled = instances
+        var probes: [LaterFactProbe] = []
+        var asking: [(index: Int, cardinality: Cardinality, fromSource: Int?, toTarget: Int?)] = []
+        for (index, instance) in instances.enumerated() {
+            guard let cardinality = ontology.relationType(instance.relation)?.cardinality, cardinality != .manyToMany else { continue }
+            if let later = instance.later {
+                settled[index].supersededAt = later.supersession(under: cardinality)
+                continue
+            }
+            var question: (index: Int, cardinality: Cardinality, fromSource: Int?, toTarget: Int?) = (index, cardinality, nil, nil)
+            if cardinality.supersedesBySource {
+                question.fromSource = probes.count
+                probes.append(LaterFactProbe(relation: instance.relation, side: .from, entity: instance.from.id, after: instance.validAt))
+            }
+            if cardinality.supersedesByTarget {
+                question.toTarget = probes.count
+                probes.append(LaterFactProbe(relation: instance.relation, side: .to, entity: instance.to.id, after: instance.validAt))
+            }
+            asking.append(question)
+        }
+        guard !probes.isEmpty else { return settled }
+        let answers = try await store.earliestFacts(probes, knownAt: knownAt)
+        for question in asking {
+            let later = LaterFacts(
+                fromSource: question.fromSource.flatMap { answers[$0] }, toTarget: question.toTarget.flatMap { answers[$0] })
+            settled[question.index].supersededAt = later.supersession(under: question.cardinality)
+        }
+        return settled
+    }
+
+    /// Whether `instance`, leaving `parent`, is the link to report rather than `kept`: the earlier in answer order, then the parent with the smaller key.
+    static func reachesFirst(_ instance: RelationInstance, _ parent: EntityHandle, over kept: Neighbor) -> Bool {
+        if RelationResolver.order(instance, kept.via) { return true }
+        if RelationResolver.order(kept.via, instance) { return false }
+        return (parent.ref.type, parent.ref.key) < (kept.parent.ref.type, kept.parent.ref.key)
+    }
+
+    /// Every relation instance between `ref` and `other`, in either direction, as known at `knownAt`, with when and why each ended.
+    public func relations(between ref: EntityRef, and other: EntityRef, knownAt: Timestamp? = nil) async throws -> RelationsBetweenAnswer {
+        let knownAt = knownAt ?? now
+        let history = try await history(of: ref, knownAt: knownAt)
+        guard let otherHandle = try await store.entity(other) else { throw QueryError.unknownEntity(other, knownAt: knownAt) }
+        let between = history.relations.filter { $0.from.id == otherHandle.id || $0.to.id == otherHandle.id }
+        return RelationsBetweenAnswer(entity: history.entity, other: otherHandle, knownAt: knownAt, relations: between)
+    }
+}
