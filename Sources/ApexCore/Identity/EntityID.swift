@@ -38,25 +38,28 @@ public struct EntityID: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// Parses the 36-character hex form (either case); nil if malformed.
     public init?(_ text: String) {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == 36 else { return nil }
-        var nibbles: [UInt8] = []
-        nibbles.reserveCapacity(32)
-        for (index, byte) in utf8.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        var count = 0
+        var digits = 0
+        for byte in text.utf8 {
+            defer { count += 1 }
+            if count == 8 || count == 13 || count == 18 || count == 23 {
                 guard byte == UInt8(ascii: "-") else { return nil }
                 continue
             }
+            let nibble: UInt8
             switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibbles.append(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibbles.append(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibbles.append(byte - UInt8(ascii: "A") + 10)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
             default: return nil
             }
+            if digits < 16 { high = high << 4 | UInt64(nibble) } else if digits < 32 { low = low << 4 | UInt64(nibble) }
+            digits += 1
         }
-        var bytes: [UInt8] = []
-        for pair in stride(from: 0, to: 32, by: 2) { bytes.append(nibbles[pair] << 4 | nibbles[pair + 1]) }
-        self.init(bytes: bytes)
+        guard count == 36, digits == 32 else { return nil }
+        self.init(high: high, low: low)
     }
 
     /// The 16 bytes, big-endian.
