@@ -232,21 +232,18 @@ public struct RESPDecoder: Sendable {
 
     /// The offset of the CR that ends the frame's first line (the type byte is at offset 0); nil when it has not arrived.
     private func lineEnd(in buffer: ByteBuffer) throws(RESPDecodingError) -> Int? {
-        let limit = limits.maxLineLength
-        // A byte scan over the raw bytes: the hot loop of decoding large replies.
-        let found: (cr: Int, lf: UInt8?)? = buffer.withUnsafeReadableBytes { bytes in
-            let searched = min(bytes.count, limit + 2)
-            guard let cr = bytes.prefix(searched).firstIndex(of: 0x0D) else { return nil }
-            return (cr, cr + 1 < bytes.count ? bytes[cr + 1] : nil)
-        }
-        guard let found else {
-            if buffer.readableBytes > limit + 1 { throw .lineTooLong(limit: limit) }
+        let view = buffer.readableBytesView
+        guard !view.isEmpty else { return nil }
+        let searched = view.prefix(limits.maxLineLength + 2)
+        guard let cr = searched.firstIndex(of: 0x0D) else {
+            if view.count > limits.maxLineLength + 1 { throw .lineTooLong(limit: limits.maxLineLength) }
             return nil
         }
-        if found.cr == 0 { throw .unknownType(0x0D) }
-        guard let lf = found.lf else { return nil }
-        guard lf == 0x0A else { throw .missingCRLF }
-        return found.cr
+        let offset = cr - view.startIndex
+        if offset == 0 { throw .unknownType(0x0D) }
+        guard cr + 1 < view.endIndex else { return nil }
+        guard view[cr + 1] == 0x0A else { throw .missingCRLF }
+        return offset
     }
 
     /// A decimal integer with an optional sign that fits in 64 bits.
