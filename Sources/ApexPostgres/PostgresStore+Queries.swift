@@ -19,7 +19,14 @@ extension PostgresStore {
 
     public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
         guard !entities.isEmpty else { return [] }
-        return try await onConnection { connection, logger in try await Self.facts(connection, entities, knownAt: knownAt, logger) }
+        return try await onConnection { connection, logger in
+            try await Self.facts(connection, entities, knownAt: knownAt, withLater: false, logger)
+        }
+    }
+
+    public func earliestFacts(_ probes: [LaterFactProbe], knownAt: Timestamp) async throws -> [Timestamp?] {
+        guard !probes.isEmpty else { return [] }
+        return try await onConnection { connection, logger in try await Self.earliestFacts(connection, probes, knownAt: knownAt, logger) }
     }
 
     public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
@@ -71,8 +78,14 @@ extension PostgresStore {
         return versions
     }
 
-    /// Every fact version touching any of `entities` (each once), with the earliest later facts that may supersede it.
-    static func facts(_ connection: PostgresConnection, _ entities: [EntityID], knownAt: Timestamp, _ logger: Logger) async throws -> [FactVersion] {
+    /// Every fact version touching any of `entities` (each once); with `withLater`, each with the earliest later facts that may supersede it.
+    ///
+    /// A traversal asks without them (``earliestFacts(_:knownAt:)`` answers for the bounded relations only): the two
+    /// subqueries per row cost more than the rest of the read. The ends' types and keys are looked up per row
+    /// (`OFFSET 0` keeps the planner from hashing the whole entity table for a few hundred rows).
+    static func facts(_ connection: PostgresConnection, _ entities: [EntityID], knownAt: Timestamp, withLater: Bool = true, _ logger: Logger)
+        async throws -> [FactVersion]
+    {
         let (ids, knownAt) = (entities.map(\.uuid), knownAt.microseconds)
         // Each row also carries the earliest later fact of its type from the same source and to the
         // same target (rule 3), found through the primary key and facts_by_target in the same read.
@@ -83,11 +96,13 @@ extension PostgresStore {
                 SELECT * FROM facts WHERE to_id = ANY(\(ids)) AND NOT from_id = ANY(\(ids)) AND recorded_at <= \(knownAt)
             )
             SELECT f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
-                (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation AND n.valid_at > f.valid_at
-                    AND n.recorded_at <= \(knownAt)),
-                (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation AND n.valid_at > f.valid_at
-                    AND n.recorded_at <= \(knownAt))
-            FROM mine f JOIN entities ef ON ef.id = f.from_id JOIN entities et ON et.id = f.to_id
+                CASE WHEN \(withLater) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation
+                    AND n.valid_at > f.valid_at AND n.recorded_at <= \(knownAt)) END,
+                CASE WHEN \(withLater) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation
+                    AND n.valid_at > f.valid_at AND n.recorded_at <= \(knownAt)) END
+            FROM mine f
+            CROSS JOIN LATERAL (SELECT type, key FROM entities WHERE id = f.from_id OFFSET 0) ef
+            CROSS JOIN LATERAL (SELECT type, key FROM entities WHERE id = f.to_id OFFSET 0) et
             """
         var facts: [FactVersion] = []
         for try await row in try await connection.query(query, logger: logger) {
@@ -105,9 +120,35 @@ extension PostgresStore {
                     relation: relation, from: EntityHandle(id: EntityID(uuid: fromID), ref: EntityRef(type: fromType, key: fromKey)),
                     to: EntityHandle(id: EntityID(uuid: toID), ref: EntityRef(type: toType, key: toKey)), validAt: Timestamp(microseconds: validAt),
                     invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: recordedAt), fact: fact,
-                    later: LaterFacts(fromSource: nextFrom.map(Timestamp.init(microseconds:)), toTarget: nextTo.map(Timestamp.init(microseconds:)))))
+                    later: withLater
+                        ? LaterFacts(fromSource: nextFrom.map(Timestamp.init(microseconds:)), toTarget: nextTo.map(Timestamp.init(microseconds:))) : nil))
         }
         return facts
+    }
+
+    /// For each probe, the earliest later fact on its side: one statement for all of them.
+    static func earliestFacts(_ connection: PostgresConnection, _ probes: [LaterFactProbe], knownAt: Timestamp, _ logger: Logger) async throws
+        -> [Timestamp?]
+    {
+        let ids = probes.map(\.entity.uuid)
+        let relations = probes.map(\.relation)
+        let afters = probes.map(\.after.microseconds)
+        let fromSide = probes.map { $0.side == .from }
+        let knownAt = knownAt.microseconds
+        let query: PostgresQuery = """
+            SELECT p.i, CASE WHEN p.from_side
+                THEN (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = p.id AND n.relation = p.relation AND n.valid_at > p.after
+                    AND n.recorded_at <= \(knownAt))
+                ELSE (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = p.id AND n.relation = p.relation AND n.valid_at > p.after
+                    AND n.recorded_at <= \(knownAt)) END
+            FROM unnest(\(ids)::uuid[], \(relations)::text[], \(afters)::bigint[], \(fromSide)::bool[]) WITH ORDINALITY AS p (id, relation, after, from_side, i)
+            """
+        var answers = [Timestamp?](repeating: nil, count: probes.count)
+        for try await (index, value) in try await connection.query(query, logger: logger).decode((Int64, Int64?).self) {
+            let slot = Int(index) - 1
+            if answers.indices.contains(slot) { answers[slot] = value.map(Timestamp.init(microseconds:)) }
+        }
+        return answers
     }
 
     /// Decodes the next cell of a row (rows wider than PostgresNIO's tuple decoding takes).
