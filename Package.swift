@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "ApexPostgres", targets: ["ApexPostgres"]),
         .library(name: "ApexRESP", targets: ["ApexRESP"]),
         .library(name: "ApexFalkorDB", targets: ["ApexFalkorDB"]),
+        .library(name: "ApexRedis", targets: ["ApexRedis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -87,12 +88,24 @@ let package = Package(
             swiftSettings: strict
         ),
         // The engine: ingest and temporal queries over the ports.
-        .target(name: "ApexEngine", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
+        .target(
+            name: "ApexEngine",
+            dependencies: ["ApexCore", "ApexPorts", .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
+        // The shared cache on Redis (over ApexRESP): generations, fills and write marks as Lua scripts.
+        .target(
+            name: "ApexRedis",
+            dependencies: [
+                "ApexCore", "ApexPorts", "ApexRESP", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Fixtures and the conformance suite every adapter runs.
         .target(
             name: "ApexTesting",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexMigrations", "ApexPostgres", "ApexFalkorDB",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexMigrations", "ApexPostgres", "ApexFalkorDB", "ApexRESP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,7 +132,7 @@ let package = Package(
             name: "apex",
             dependencies: [
                 "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexPostgres", "ApexFalkorDB", "ApexMigrations", "ApexHTTP", "ApexVector",
-                "ApexEmbedders",
+                "ApexEmbedders", "ApexRedis",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -176,6 +189,13 @@ let package = Package(
                 "ApexCore", "ApexPorts", "ApexEngine", "ApexFalkorDB", "ApexSQLite", "ApexPostgres", "ApexTesting", "ApexMigrations", "ApexRESP",
                 "ApexHTTP", "ApexVector", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ApexRedisTests",
+            dependencies: [
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexRedis", "ApexRESP", "ApexSQLite", "ApexPostgres", "ApexTesting",
             ],
             swiftSettings: strict
         ),

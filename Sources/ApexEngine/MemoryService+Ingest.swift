@@ -44,10 +44,15 @@ extension MemoryService {
     ) async throws -> IngestSummary {
         var named: [EntityRef] = []
         var seen = Set<EntityRef>()
+        var supersedes = false
         let checking = try makeSource(false)
         while let item = try checking.next() {
             for ref in item.record.entityRefs where seen.insert(ref).inserted { named.append(ref) }
+            if !supersedes, case .fact(let fact) = item.record {
+                supersedes = ontology.relationType(fact.relation).map { $0.cardinality != .manyToMany } ?? false
+            }
         }
+        let scope = Self.cacheScope(named: seen, changesOntology: toStore != nil, supersedes: supersedes)
         var attempts = 0
         while true {
             let identities = try await mintIdentities(for: named, among: seen)
@@ -55,7 +60,7 @@ extension MemoryService {
                 ontology: toStore, ontologyInForce: ontology, identities: identities, ingestionTime: ingestionTime,
                 makeSource: { try makeSource(true) })
             do {
-                return try await store.ingest(request)
+                return try await invalidating(scope) { try await store.ingest(request) }
             } catch let conflict as EntityRegistrationConflict where conflict.reason == .registeredMeanwhile && attempts < 3 {
                 attempts += 1
             }

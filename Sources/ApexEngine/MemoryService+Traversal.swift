@@ -21,9 +21,10 @@ extension MemoryService {
     ) async throws -> NeighborsAnswer {
         guard (1...Self.maximumDepth).contains(depth) else { throw QueryError.badDepth(depth, maximum: Self.maximumDepth) }
         let now = self.now
+        let explicit = knownAt != nil
         let knownAt = knownAt ?? now
         let at = at ?? now
-        let (ontology, start, snapshot) = try await existingEntity(ref, at: at, knownAt: knownAt)
+        let (ontology, start, snapshot) = try await existingEntity(ref, at: at, knownAt: knownAt, explicitKnownAt: explicit)
         let filter = relations.flatMap { $0.isEmpty ? nil : Set($0) }
         for relation in filter ?? [] where ontology.relationType(relation) == nil { throw QueryError.unknownRelationType(relation) }
 

@@ -10,6 +10,8 @@ import Synchronization
 /// need, and lets the pure resolvers of ApexCore decide.
 public struct MemoryService: Sendable {
     public let store: any TemporalStore
+    /// The cache of answers shared with other processes, or nil to read the stores every time.
+    public let cache: MemoryCache?
     private let clock: @Sendable () -> Timestamp
     let ontologyCache = OntologyCache()
     /// Mints every entity id before any store writes (DESIGN.md, "Identity and time").
@@ -17,9 +19,11 @@ public struct MemoryService: Sendable {
 
     /// - Parameters:
     ///   - store: the record and graph store.
+    ///   - cache: the cache of answers, if any (docs/cache.md).
     ///   - clock: the current time; tests pin it.
-    public init(store: any TemporalStore, clock: @escaping @Sendable () -> Timestamp = MemoryService.systemClock) {
+    public init(store: any TemporalStore, cache: MemoryCache? = nil, clock: @escaping @Sendable () -> Timestamp = MemoryService.systemClock) {
         self.store = store
+        self.cache = cache
         self.clock = clock
     }
 
@@ -87,9 +91,10 @@ public struct MemoryService: Sendable {
     /// The entity's properties and relations at (`at`, `knownAt`) (spec sections 3 and 4).
     public func state(of ref: EntityRef, at: Timestamp? = nil, knownAt: Timestamp? = nil) async throws -> StateAnswer {
         let now = clock()
+        let explicit = knownAt != nil
         let knownAt = knownAt ?? now
         let at = at ?? now
-        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt)
+        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt, explicitKnownAt: explicit)
         guard let first = RelationResolver.firstValidAt(versions: snapshot.versions, facts: snapshot.facts, knownAt: knownAt) else {
             throw QueryError.unknownEntity(ref, knownAt: knownAt)
         }
@@ -105,8 +110,10 @@ public struct MemoryService: Sendable {
     }
 
     /// The ontology in force and the entity, which must exist at (`at`, `knownAt`) as `state` requires.
-    func existingEntity(_ ref: EntityRef, at: Timestamp, knownAt: Timestamp) async throws -> (Ontology, EntityHandle, EntitySnapshot) {
-        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt)
+    func existingEntity(_ ref: EntityRef, at: Timestamp, knownAt: Timestamp, explicitKnownAt: Bool) async throws
+        -> (Ontology, EntityHandle, EntitySnapshot)
+    {
+        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt, explicitKnownAt: explicitKnownAt)
         guard let first = RelationResolver.firstValidAt(versions: snapshot.versions, facts: snapshot.facts, knownAt: knownAt) else {
             throw QueryError.unknownEntity(ref, knownAt: knownAt)
         }
@@ -124,11 +131,12 @@ public struct MemoryService: Sendable {
     public func timeline(of ref: EntityRef, property: String, from: Timestamp? = nil, to: Timestamp? = nil, knownAt: Timestamp? = nil)
         async throws -> TimelineAnswer
     {
+        let explicit = knownAt != nil
         let knownAt = knownAt ?? clock()
-        let (_, handle, snapshot) = try await fetch(ref, property: property, includeFacts: false, knownAt: knownAt)
+        let (_, handle, snapshot) = try await fetch(ref, property: property, includeFacts: false, knownAt: knownAt, explicitKnownAt: explicit)
         if snapshot.versions.isEmpty {
             // No version of this property: the entity must still be visible through another record.
-            let whole = try await store.snapshot(of: ref, property: nil, includeFacts: true, knownAt: knownAt)
+            let whole = try await self.snapshot(of: ref, property: nil, includeFacts: true, knownAt: knownAt, explicitKnownAt: explicit)
             if RelationResolver.firstValidAt(versions: whole.versions, facts: whole.facts, knownAt: knownAt) == nil {
                 throw QueryError.unknownEntity(ref, knownAt: knownAt)
             }
@@ -139,8 +147,9 @@ public struct MemoryService: Sendable {
 
     /// Every property event and relation interval of the entity, as known at `knownAt`.
     public func history(of ref: EntityRef, knownAt: Timestamp? = nil) async throws -> HistoryAnswer {
+        let explicit = knownAt != nil
         let knownAt = knownAt ?? clock()
-        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt)
+        let (ontology, handle, snapshot) = try await fetch(ref, property: nil, includeFacts: true, knownAt: knownAt, explicitKnownAt: explicit)
         guard RelationResolver.firstValidAt(versions: snapshot.versions, facts: snapshot.facts, knownAt: knownAt) != nil else {
             throw QueryError.unknownEntity(ref, knownAt: knownAt)
         }
@@ -163,10 +172,10 @@ public struct MemoryService: Sendable {
     // MARK: Helpers
 
     /// One read for the query: the ontology in force, the entity, and what is stored about it.
-    func fetch(_ ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws
+    func fetch(_ ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp, explicitKnownAt: Bool) async throws
         -> (Ontology, EntityHandle, EntitySnapshot)
     {
-        let snapshot = try await store.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
+        let snapshot = try await self.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt, explicitKnownAt: explicitKnownAt)
         guard let source = snapshot.ontologySource else { throw QueryError.noOntology }
         let ontology = try ontologyCache.parsed(source).ontology
         guard let type = ontology.entityType(ref.type) else { throw QueryError.unknownEntityType(ref.type) }
@@ -184,13 +193,16 @@ public struct MemoryService: Sendable {
 
 /// The last ontology text parsed, so that queries do not parse YAML each time.
 final class OntologyCache: Sendable {
-    private let last = Mutex<StoredOntology?>(nil)
+    private let last = Mutex<(stored: StoredOntology, hash: UInt64)?>(nil)
+
+    /// The last ontology parsed and the hash cache entries name it by (``SnapshotCodec/hash(_:)``).
+    var current: (stored: StoredOntology, hash: UInt64)? { last.withLock { $0 } }
 
     func parsed(_ source: String) throws -> StoredOntology {
-        if let cached = last.withLock({ $0 }), cached.source == source { return cached }
+        if let cached = last.withLock({ $0 }), cached.stored.source == source { return cached.stored }
         do {
             let stored = StoredOntology(source: source, ontology: try OntologyLoader.load(source))
-            last.withLock { $0 = stored }
+            last.withLock { $0 = (stored, SnapshotCodec.hash(source)) }
             return stored
         } catch {
             throw IngestError.badOntology(error)

@@ -43,6 +43,8 @@ extension APIError {
             return error
         case let error as any StoreAvailabilityError where error.storeUnavailable:
             return APIError(.serviceUnavailable, code: "store_unavailable", message: error.description)
+        case let error as WriteError:
+            return APIError(.serviceUnavailable, code: "cache_unavailable", message: error.description)
         case let error as QueryError:
             return APIError(error.isNotFound ? .notFound : .badRequest, code: error.code, message: error.description)
         case let error as IngestError:

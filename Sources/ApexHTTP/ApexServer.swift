@@ -14,12 +14,13 @@ public enum ApexServer {
     }()
 
     /// The router with every route and middleware, for `Application` or for `app.test(.router)`.
-    public static func router(api: MemoryAPI, documents: DocumentAPI? = nil) -> Router<BasicRequestContext> {
+    public static func router(api: MemoryAPI, documents: DocumentAPI? = nil, gate: AdmissionGate = AdmissionGate()) -> Router<BasicRequestContext> {
         let registry = Self.registry
         let router = Router()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: AdmissionMiddleware(gate: gate))
         router.get("metrics") { _, _ in
             Response.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
@@ -30,11 +31,11 @@ public enum ApexServer {
 
     /// The application serving `api` on `host:port` (port 0 picks a free one).
     public static func application(
-        api: MemoryAPI, documents: DocumentAPI? = nil, host: String, port: Int, logger: Logger,
+        api: MemoryAPI, documents: DocumentAPI? = nil, gate: AdmissionGate = AdmissionGate(), host: String, port: Int, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(api: api, documents: documents),
+            router: router(api: api, documents: documents, gate: gate),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "apex"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger

@@ -376,7 +376,7 @@ public enum OpenAPIDocument {
               operationId: health
               summary: The status of each store.
               responses:
-                "200": {description: Every store answers., content: {application/json: {schema: {$ref: "#/components/schemas/Health"}}}}
+                "200": {description: Every store answers (status degraded when only the cache does not)., content: {application/json: {schema: {$ref: "#/components/schemas/Health"}}}}
                 "503": {description: A store does not answer., content: {application/json: {schema: {$ref: "#/components/schemas/Health"}}}}
           /metrics:
             get:

@@ -79,7 +79,7 @@ extension PostgresStore {
         let (title, content, metadata, source, referenceTime, recordedAt, chunkCount) = try row.decode(
             (String, String, String, String?, Int64?, Int64, Int64).self)
         return DocumentRecord(
-            id: id, title: title, content: content, metadata: (try? JSONParser.parse(metadata)) ?? [:], source: source,
+            id: id, title: title, content: content, metadata: try Self.metadata(metadata, document: id), source: source,
             referenceTime: referenceTime.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: recordedAt), chunkCount: Int(chunkCount))
     }
 
@@ -142,7 +142,7 @@ extension PostgresStore {
     public func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])] {
         try await rows("SELECT c.id, c.embedding, d.metadata::text FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id").map { row in
             let (id, vector, metadata) = try row.decode((Int64, [Float], String).self)
-            return (rowID: id, vector: vector, metadata: ((try? JSONParser.parse(metadata)) ?? .null).scalarFields)
+            return (rowID: id, vector: vector, metadata: try Self.metadata(metadata, document: nil).scalarFields)
         }
     }
 
@@ -188,5 +188,13 @@ extension PostgresStore {
     static func hit(_ row: PostgresRow) throws -> ChunkHit {
         let (id, document, start, end, text, score) = try row.decode((Int64, UUID, Int32, Int32, String, Double).self)
         return ChunkHit(rowID: id, documentID: EntityID(uuid: document), start: Int(start), end: Int(end), text: text, score: score)
+    }
+
+    /// A document's stored metadata; text that is not a JSON object is a damaged row, never `{}`.
+    static func metadata(_ text: String, document: EntityID?) throws -> JSONValue {
+        guard let value = try? JSONParser.parse(text), case .object = value else {
+            throw PostgresStoreError.corruptRow(reason: "the metadata of document \(document.map(\.description) ?? "(a chunk's document)") is not a JSON object")
+        }
+        return value
     }
 }

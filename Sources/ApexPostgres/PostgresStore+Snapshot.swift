@@ -30,18 +30,20 @@ extension PostgresStore {
         } catch {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }
-        guard let (source, id, versions, facts, ends) = found.first else {
+        guard let (source, id, watermark, versions, facts, ends) = found.first else {
             throw PostgresStoreError.corruptRow(reason: "the snapshot query returned no row")
         }
         guard let id else { return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: []) }
+        // Read at or after the newest recorded_at of the store, the snapshot holds for any later known_at (a cache may keep it).
         return EntitySnapshot(
             ontologySource: source, entity: EntityHandle(id: EntityID(uuid: id), ref: ref), versions: try Self.versions(fromJSON: versions),
-            facts: try facts.map(Self.facts(fromJSON:)) ?? [], ends: try ends.map(Self.ends(fromJSON:)) ?? [])
+            facts: try facts.map(Self.facts(fromJSON:)) ?? [], ends: try ends.map(Self.ends(fromJSON:)) ?? [],
+            seesEveryRow: watermark.map { knownAt.microseconds >= $0 } ?? true)
     }
 
     /// $1 type, $2 key, $3 known_at (µs), $4 property or NULL for all.
     private static let snapshotColumns = """
-        SELECT o.source, e.id,
+        SELECT o.source, e.id, (SELECT max_recorded_at FROM store_watermark WHERE id = 1),
             (SELECT coalesce(json_agg(json_build_array(p.property, p.valid_at, p.recorded_at, p.value)), '[]')::text
              FROM property_versions p WHERE p.entity_id = e.id AND p.recorded_at <= $3 AND ($4::text IS NULL OR p.property = $4))
         """
@@ -73,7 +75,7 @@ extension PostgresStore {
 
         """ + snapshotFrom
 
-    typealias SnapshotRow = (String?, UUID?, String, String?, String?)
+    typealias SnapshotRow = (String?, UUID?, Int64?, String, String?, String?)
 
     // MARK: Reading the JSON lists
 
@@ -120,7 +122,7 @@ struct SnapshotArguments: Sendable {
 
 /// The snapshot of an entity's versions (no facts), as a prepared statement.
 struct SnapshotStatement: PostgresPreparedStatement {
-    static let name = "apex_snapshot_v1"
+    static let name = "apex_snapshot_v2"
     static let sql = PostgresStore.snapshotSQL
     static let bindingDataTypes: [PostgresDataType] = [.text, .text, .int8, .text]
     typealias Row = PostgresStore.SnapshotRow
@@ -132,7 +134,7 @@ struct SnapshotStatement: PostgresPreparedStatement {
 
 /// The snapshot of an entity's versions, facts and ends, as a prepared statement.
 struct SnapshotWithFactsStatement: PostgresPreparedStatement {
-    static let name = "apex_snapshot_facts_v1"
+    static let name = "apex_snapshot_facts_v2"
     static let sql = PostgresStore.snapshotWithFactsSQL
     static let bindingDataTypes: [PostgresDataType] = [.text, .text, .int8, .text]
     typealias Row = PostgresStore.SnapshotRow

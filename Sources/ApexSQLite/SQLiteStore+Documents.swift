@@ -58,7 +58,7 @@ extension SQLiteStore {
             else { return nil }
             let referenceTime: Int64? = row[4]
             return DocumentRecord(
-                id: id, title: row[0], content: row[1], metadata: (try? JSONParser.parse(row[2] as String)) ?? [:], source: row[3],
+                id: id, title: row[0], content: row[1], metadata: try Self.metadata(row[2], document: id), source: row[3],
                 referenceTime: referenceTime.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: row[5]), chunkCount: row[6])
         }
     }
@@ -120,7 +120,7 @@ extension SQLiteStore {
     public func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT c.rowid, c.embedding, d.metadata FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.rowid")
-                .map { row in (rowID: row[0], vector: Self.floats(row[1]), metadata: ((try? JSONParser.parse(row[2] as String)) ?? .null).scalarFields) }
+                .map { row in (rowID: row[0], vector: Self.floats(row[1]), metadata: try Self.metadata(row[2], document: nil).scalarFields) }
         }
     }
 
@@ -181,5 +181,13 @@ extension SQLiteStore {
         data.withUnsafeBytes { raw in
             (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
         }
+    }
+
+    /// A document's stored metadata; text that is not a JSON object is a damaged row, never `{}`.
+    static func metadata(_ text: String, document: EntityID?) throws -> JSONValue {
+        guard let value = try? JSONParser.parse(text), case .object = value else {
+            throw SQLiteStoreError.corruptRow(reason: "the metadata of document \(document.map(\.description) ?? "(a chunk's document)") is not a JSON object")
+        }
+        return value
     }
 }

@@ -12,8 +12,8 @@ extension SQLiteStore {
         {
             return cached
         }
-        // A short read on the calling thread: hopping to GRDB's queue and back would cost more than the queries.
-        var (snapshot, watermark) = try readOnCallingThread { db in
+        // On GRDB's reader queues, never on the caller's thread: a request's task must not hold one of the few cooperative threads.
+        var (snapshot, watermark) = try await pool.read { db in
             let watermark = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max_recorded_at FROM store_watermark WHERE id = 1"))
             return (try Self.snapshot(db, ref, property: property, includeFacts: includeFacts, knownAt: knownAt), watermark)
         }
@@ -39,11 +39,6 @@ extension SQLiteStore {
         let facts = try facts(db, handle.id, knownAt: knownAt)
         let ends = facts.isEmpty ? [] : try ends(db, handle.id, knownAt: knownAt)
         return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: facts, ends: ends)
-    }
-
-    /// Runs a short read synchronously (SQLite in WAL mode never makes a reader wait for the writer).
-    func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
     }
 
     public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {

@@ -3,6 +3,7 @@ import ApexEmbedders
 import ApexEngine
 import ApexMigrations
 import ApexPostgres
+import ApexRedis
 import ApexSQLite
 import ApexVector
 import ArgumentParser
@@ -58,6 +59,8 @@ struct Apex: AsyncParsableCommand {
 func domainMessage(_ error: any Error) -> String? {
     switch error {
     case let error as QueryError: error.description
+    case let error as WriteError: error.description
+    case let error as RedisCacheError: error.description
     case let error as IngestError: error.description
     case let error as CLIError: error.description
     case let error as MigrationError: error.description

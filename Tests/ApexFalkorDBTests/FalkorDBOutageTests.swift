@@ -98,16 +98,7 @@ import Testing
         /// Sends one command on a connection of its own.
         @discardableResult
         func command(_ arguments: [String]) async throws -> RESPValue {
-            let client = RESPClient(
-                configuration: RESPConfiguration(port: port, maxConnections: 1, connectTimeout: .seconds(2), commandTimeout: .seconds(10)))
-            do {
-                let reply = try await client.send(arguments)
-                await client.shutdown()
-                return reply
-            } catch {
-                await client.shutdown()
-                throw error
-            }
+            try await PrivateRedis.command(port: port, arguments)
         }
     }
 

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ingest and query speed (use a release build: swift build -c release).",
-        subcommands: [Temporal.self, Graph.self, Vector.self]
+        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self]
     )
 
     /// `apex bench temporal`: ingest rate and state/timeline latency percentiles on generated fleet data.
@@ -67,6 +67,65 @@ struct BenchCommand: AsyncParsableCommand {
             } else {
                 Console.answer(figures)
             }
+        }
+    }
+
+    /// `apex bench cache`: zipf-distributed state reads without and with the cache, and with writes among them.
+    struct Cache: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time zipf-distributed state reads without the cache, with it, and with writes among them (hit ratios, P50/P90/P99).",
+            discussion: """
+                Ingests --entities units and drivers (one_to_one assignments) into the embedded store, a scratch PostgreSQL schema \
+                (--database-url) and/or a scratch FalkorDB graph (--graph-url), then runs --operations state reads "as known now" \
+                on entities drawn by a zipf law three times: without a cache, with the cache of --cache-url (a fresh namespace, \
+                deleted afterwards), and with the cache while --write-percent of the operations are writes (status changes and \
+                reassignments, which supersede). Reports latency percentiles in microseconds and the hit ratios.
+                """
+        )
+
+        @Option(name: .long, help: "Entities (half units, half drivers).")
+        var entities = 10_000
+
+        @Option(name: .long, help: "Operations per phase.")
+        var operations = 50_000
+
+        @Option(name: .customLong("write-percent"), help: "Percentage of writes in the last phase.")
+        var writePercent = 5
+
+        @Option(name: .long, help: "The zipf exponent of the access pattern.")
+        var zipf = 1.0
+
+        @Option(name: .long, help: "Seed of the generated data and accesses.")
+        var seed: UInt64 = 42
+
+        @Option(name: .customLong("cache-url"), help: "redis://host:port (a fresh namespace) or memory:// (default: $APEX_CACHE_URL).")
+        var cacheURL: String?
+
+        @Option(name: .customLong("database-url"), help: "Benchmark PostgreSQL at this URL instead of the embedded store.")
+        var databaseURL: String?
+
+        @Option(name: .customLong("graph-url"), help: "Keep facts in a scratch graph on this FalkorDB server (falkordb://host:port).")
+        var graphURL: String?
+
+        @Flag(name: .long, help: "Print the figures as one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard entities > 1, operations > 0 else { throw ValidationError("--entities must be at least 2 and --operations positive") }
+            guard (0...100).contains(writePercent) else { throw ValidationError("--write-percent must be from 0 to 100") }
+            guard zipf > 0 else { throw ValidationError("--zipf must be positive") }
+        }
+
+        func run() async throws {
+            guard let url = cacheURL ?? ProcessInfo.processInfo.environment["APEX_CACHE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+                throw CLIError.badArgument("apex bench cache needs --cache-url redis://host:port (or memory://), or APEX_CACHE_URL")
+            }
+            let quiet = json
+            let benchmark = CacheBenchmark(
+                workload: CacheWorkload(entities: entities, exponent: zipf, seed: seed), operations: operations, writePercent: writePercent,
+                databaseURL: databaseURL, graphURL: graphURL, cacheURL: url, log: { message in if !quiet { Console.error("bench: " + message) } })
+            let figures = try await benchmark.run()
+            if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
         }
     }
 

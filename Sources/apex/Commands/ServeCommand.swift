@@ -33,6 +33,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-size"), help: "The largest request body accepted, in bytes.")
     var maximumBodySize = 10 * 1024 * 1024
 
+    @Option(name: .customLong("max-running"), help: "Requests answered at once; more wait their turn in arrival order.")
+    var maxRunning = 64
+
+    @Option(name: .customLong("max-waiting"), help: "Requests that may wait for a turn; beyond, 503 overloaded at once.")
+    var maxWaiting = 4096
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -42,6 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard maximumBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
+        guard maxRunning > 0 else { throw ValidationError("--max-running must be positive") }
+        guard maxWaiting >= 0 else { throw ValidationError("--max-waiting must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
     }
 
@@ -53,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "apex")
+        // Metrics first: the cache's counters are made when the service opens, and must be Prometheus's.
+        _ = ApexServer.registry
         let memory = try await options.openService(mustExist: false)
         if example { try await loadExample(into: memory, logger: logger) }
         let host = self.host
@@ -60,12 +70,19 @@ struct ServeCommand: AsyncParsableCommand {
         try await documents.checkEmbedder()
         let app = ApexServer.application(
             api: MemoryAPI(memory: memory, maximumBodySize: maximumBodySize),
-            documents: DocumentAPI(documents: documents, maximumBodySize: maximumBodySize), host: host, port: port, logger: logger,
+            documents: DocumentAPI(documents: documents, maximumBodySize: maximumBodySize),
+            gate: AdmissionGate(maxRunning: maxRunning, maxWaiting: maxWaiting), host: host, port: port, logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("apex listening on http://\(host):\(port)\n".utf8))
             })
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        if let cache = memory.cache {
+            let (hits, misses, waits, errors) = cache.counters.totals
+            let ratio = cache.counters.hitRatio.map { String(format: "%.3f", $0) } ?? "none"
+            logger.info(
+                "cache at shutdown", metadata: ["hit_ratio": "\(ratio)", "hits": "\(hits)", "misses": "\(misses)", "single_flight_waits": "\(waits)", "errors": "\(errors)"])
+        }
         // Stopped gracefully: save the vector graph so that the next start need not rebuild it.
         try await finish()
     }

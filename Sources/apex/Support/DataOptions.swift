@@ -3,6 +3,7 @@ import ApexEngine
 import ApexFalkorDB
 import ApexPorts
 import ApexPostgres
+import ApexRedis
 import ApexSQLite
 import ApexVector
 import ArgumentParser
@@ -31,6 +32,28 @@ struct DataOptions: ParsableArguments {
             """)
     var graphURL: String?
 
+    @Option(
+        name: .customLong("cache-url"),
+        help: """
+            redis://[user:password@]host:6379[/db]: share a cache of answers with every apex process over the same stores \
+            through this Redis; memory:// for a cache in this process only (one apex serve over stores nothing else writes). \
+            Every process that writes must be given it too (default: $APEX_CACHE_URL; none).
+            """)
+    var cacheURL: String?
+
+    @Option(
+        name: .customLong("cache-namespace"),
+        help: "Tells apart memories sharing one Redis database: letters, digits, _ and - (default: $APEX_CACHE_NAMESPACE or default).")
+    var cacheNamespace: String?
+
+    @Option(
+        name: .customLong("cache-ttl"),
+        help: """
+            CLASS=SECONDS, repeatable: the lifetime of a cache class's entries (entity_metadata 3600, query_result 300, \
+            temporal_facts 1800), each jittered by 10 %.
+            """)
+    var cacheTTLs: [String] = []
+
     @Flag(
         inversion: .prefixedNo,
         help: """
@@ -41,6 +64,7 @@ struct DataOptions: ParsableArguments {
     var halfvec: Bool?
 
     func validate() throws {
+        _ = try cacheSettings()
         if halfvec != nil, postgresURL == nil {
             throw ValidationError("--\(halfvec == true ? "" : "no-")halfvec applies to PostgreSQL only: give --database-url or set APEX_DATABASE_URL")
         }
@@ -63,7 +87,37 @@ struct DataOptions: ParsableArguments {
 
     /// Opens the stores, applying pending migrations; with `mustExist`, a missing embedded store is an error.
     func openService(mustExist: Bool) async throws -> MemoryService {
-        MemoryService(store: try await openStore(mustExist: mustExist))
+        MemoryService(store: try await openStore(mustExist: mustExist), cache: try await openCache())
+    }
+
+    /// The cache URL in effect, nil for none.
+    var cacheURLInEffect: String? {
+        cacheURL ?? ProcessInfo.processInfo.environment["APEX_CACHE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The cache's lifetimes from --cache-ttl.
+    func cacheSettings() throws -> CacheSettings {
+        var ttls: [CacheClass: Duration] = [:]
+        for text in cacheTTLs {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let cacheClass = CacheClass(rawValue: parts[0]) else {
+                throw ValidationError(
+                    "--cache-ttl \(text) is not CLASS=SECONDS with CLASS one of \(CacheClass.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let seconds = Int(parts[1]), seconds > 0 else { throw ValidationError("--cache-ttl \(text): the seconds must be a positive whole number") }
+            ttls[cacheClass] = .seconds(seconds)
+        }
+        return CacheSettings(ttls: ttls)
+    }
+
+    /// The cache of --cache-url, or nil without one. An unreachable Redis is no error here: reads fall back to the stores.
+    func openCache() async throws -> MemoryCache? {
+        guard let url = cacheURLInEffect else { return nil }
+        let settings = try cacheSettings()
+        if url == "memory://" { return MemoryCache(store: InProcessCacheStore(writeLease: settings.writeLease), settings: settings) }
+        let namespace = cacheNamespace ?? ProcessInfo.processInfo.environment["APEX_CACHE_NAMESPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let store = try await CommandStores.shared.redis(url: url, namespace: namespace, writeLease: settings.writeLease)
+        return MemoryCache(store: store, settings: settings)
     }
 
     /// The record store (embedded or PostgreSQL), composed with the FalkorDB graph when one is configured.
@@ -124,6 +178,7 @@ actor CommandStores {
     static let shared = CommandStores()
     private var postgresStores: [PostgresStore] = []
     private var falkorStores: [FalkorDBStore] = []
+    private var redisStores: [RedisCacheStore] = []
 
     func postgres(url: String, migrate: Bool) async throws -> PostgresStore {
         let store = try await PostgresStore.connect(url: url, migrate: migrate)
@@ -137,7 +192,15 @@ actor CommandStores {
         return store
     }
 
+    func redis(url: String, namespace: String, writeLease: Duration) throws -> RedisCacheStore {
+        let store = try RedisCacheStore.connect(url: url, namespace: namespace, writeLease: writeLease)
+        redisStores.append(store)
+        return store
+    }
+
     func shutdownAll() async {
+        for store in redisStores { await store.shutdown() }
+        redisStores.removeAll()
         for store in postgresStores { await store.shutdown() }
         for store in falkorStores { await store.shutdown() }
         postgresStores.removeAll()

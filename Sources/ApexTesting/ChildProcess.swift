@@ -1,10 +1,10 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+    public import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+    public import Darwin
 #endif
 
 /// A process a test starts (`apex`, a private FalkorDB), its output going to files, stopped for sure when the test ends.
@@ -15,19 +15,19 @@ import Synchronization
 /// (redis-server) would never see it. Output goes to files rather than pipes
 /// so that nothing blocks a thread waiting for it; a test polls ``stdout``.
 /// ``stop(grace:)`` is synchronous so that a `defer` can call it on every path out of a test.
-final class ChildProcess: Sendable {
-    let pid: pid_t
-    let directory: String
-    let name: String
+public final class ChildProcess: Sendable {
+    public let pid: pid_t
+    public let directory: String
+    public let name: String
     /// The raw wait status, once the process has been reaped.
     private let waitStatus = Mutex<Int32?>(nil)
 
-    struct SpawnFailure: Error, CustomStringConvertible {
-        let description: String
+    public struct SpawnFailure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Starts `executable` with `arguments` and `environment` (the test's own when nil); stdout and stderr go to files in a new temporary directory.
-    init(_ name: String, executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
+    public init(_ name: String, executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
         self.name = name
         let directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -72,18 +72,18 @@ final class ChildProcess: Sendable {
         self.pid = pid
     }
 
-    var stdoutPath: String { (directory as NSString).appendingPathComponent("stdout") }
-    var stderrPath: String { (directory as NSString).appendingPathComponent("stderr") }
+    public var stdoutPath: String { (directory as NSString).appendingPathComponent("stdout") }
+    public var stderrPath: String { (directory as NSString).appendingPathComponent("stderr") }
 
     /// What the process has written to stdout so far.
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     /// What the process has written to stderr so far.
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
     /// Both outputs, for failure messages.
-    var output: String { "\(name) stdout:\n\(stdout)\n\(name) stderr:\n\(stderr)" }
+    public var output: String { "\(name) stdout:\n\(stdout)\n\(name) stderr:\n\(stderr)" }
 
     /// Whether the process has not exited yet (reaping it when it has).
-    var isRunning: Bool {
+    public var isRunning: Bool {
         waitStatus.withLock { status in
             guard status == nil else { return false }
             var raw: Int32 = 0
@@ -102,7 +102,7 @@ final class ChildProcess: Sendable {
     }
 
     /// The exit code, or 128 + the signal that ended it; nil while running.
-    var exitCode: Int32? {
+    public var exitCode: Int32? {
         guard !isRunning, let raw = waitStatus.withLock({ $0 }) else { return nil }
         if raw == -1 { return -1 }
         let signal = raw & 0x7f
@@ -110,7 +110,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Waits (without blocking a thread) until the process exits; returns its exit code, or nil when it is still running at the deadline.
-    func exitStatus(within limit: Duration) async throws -> Int32? {
+    public func exitStatus(within limit: Duration) async throws -> Int32? {
         let deadline = ContinuousClock.now + limit
         while isRunning {
             guard ContinuousClock.now < deadline else { return nil }
@@ -120,7 +120,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Polls stdout until `match` finds something in it; nil when the process exits or the deadline passes first.
-    func waitForOutput<T>(within limit: Duration, _ match: (String) -> T?) async throws -> T? {
+    public func waitForOutput<T>(within limit: Duration, _ match: (String) -> T?) async throws -> T? {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if let found = match(stdout) { return found }
@@ -131,7 +131,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Sends SIGTERM and waits for the exit, up to `grace`; then SIGKILL. Safe to call more than once, and from a `defer`.
-    func stop(grace: Duration = .seconds(10)) {
+    public func stop(grace: Duration = .seconds(10)) {
         guard isRunning else { return }
         kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
@@ -143,23 +143,23 @@ final class ChildProcess: Sendable {
     }
 
     /// Stops the process and removes its output files.
-    func stopAndRemove() {
+    public func stopAndRemove() {
         stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
 
 /// Locating the `apex` binary the build made, and the example fleet in the repository.
-enum ApexBinary {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public enum ApexBinary {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    struct NotBuilt: Error, CustomStringConvertible {
-        let looked: [String]
-        var description: String { "the apex binary was not found (looked at \(looked.joined(separator: ", "))); run swift build --build-tests first" }
+    public struct NotBuilt: Error, CustomStringConvertible {
+        public let looked: [String]
+        public var description: String { "the apex binary was not found (looked at \(looked.joined(separator: ", "))); run swift build --build-tests first" }
     }
 
     /// The binary beside the test bundle (as `Tests/apexTests/CLITests.swift` finds it), else in `.build/debug`.
-    static func url() throws -> URL {
+    public static func url() throws -> URL {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("apex"),
             Bundle.main.bundleURL.appendingPathComponent("apex"),
@@ -173,22 +173,22 @@ enum ApexBinary {
     }
 
     /// The environment for an `apex` process: the test's own, without the variables that would choose other stores.
-    static var environment: [String: String] {
+    public static var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for name in ["APEX_DATA", "APEX_DATABASE_URL", "APEX_GRAPH_URL"] { environment.removeValue(forKey: name) }
+        for name in ["APEX_DATA", "APEX_DATABASE_URL", "APEX_GRAPH_URL", "APEX_CACHE_URL", "APEX_CACHE_NAMESPACE"] { environment.removeValue(forKey: name) }
         return environment
     }
 
     /// Starts `apex ARGUMENTS` (in the test's working directory: give paths in full, e.g. `--example-dir`).
-    static func start(_ arguments: [String], name: String = "apex") throws -> ChildProcess {
+    public static func start(_ arguments: [String], name: String = "apex") throws -> ChildProcess {
         try ChildProcess(name, executable: try url(), arguments: arguments, environment: environment)
     }
 
     /// The example fleet's directory, for `apex serve --example --example-dir`.
-    static var exampleDirectory: String { root.appendingPathComponent("examples/logistics").path }
+    public static var exampleDirectory: String { root.appendingPathComponent("examples/logistics").path }
 
     /// Runs `apex ARGUMENTS` to its end (at most `limit`) and returns it, stopped.
-    static func run(_ arguments: [String], within limit: Duration = .seconds(60)) async throws -> (status: Int32, stdout: String, stderr: String) {
+    public static func run(_ arguments: [String], within limit: Duration = .seconds(60)) async throws -> (status: Int32, stdout: String, stderr: String) {
         let child = try start(arguments)
         defer { child.stopAndRemove() }
         guard let status = try await child.exitStatus(within: limit) else {
@@ -197,19 +197,20 @@ enum ApexBinary {
         return (status, child.stdout, child.stderr)
     }
 
-    struct ChildTimeout: Error, CustomStringConvertible {
-        let description: String
+    public struct ChildTimeout: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 }
 
 /// Loopback TCP sockets for tests: a free port, or a listener that never answers.
-enum LoopbackSocket {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public enum LoopbackSocket {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// A bound, listening IPv4 socket on 127.0.0.1 and an ephemeral port; the caller closes it.
-    static func listen() throws -> (descriptor: Int32, port: Int) {
+    public static func listen() throws -> (descriptor: Int32, port: Int) {
         #if canImport(Glibc)
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -241,7 +242,7 @@ enum LoopbackSocket {
     }
 
     /// A port nothing listens on right now (bound once by the kernel's choice, then released).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let (descriptor, port) = try listen()
         close(descriptor)
         return port

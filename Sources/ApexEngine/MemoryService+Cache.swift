@@ -1,0 +1,77 @@
+public import ApexCore
+public import ApexPorts
+
+extension MemoryService {
+    /// Entities a write may name before it invalidates the whole cache rather than each of them.
+    static let largestScopedWrite = 2_000
+
+    /// What is stored about one entity, from the cache when it holds a current entry (docs/cache.md).
+    ///
+    /// A question as known now reads the entity's "latest" entry, which holds
+    /// for any `known_at` at or after the one it was read at, when the read saw
+    /// every row of the store. A question with an explicit `known_at` reads the
+    /// entry of that exact time. Either is filled on a miss with the entity's
+    /// partners: the other ends of its relations whose cardinality lets a later
+    /// fact supersede, whose writes change its answers too.
+    func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp, explicitKnownAt: Bool) async throws
+        -> EntitySnapshot
+    {
+        guard let cache else { return try await store.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt) }
+        let question = "snapshot|\(includeFacts ? "facts" : "versions")|\(property ?? "*")|\(explicitKnownAt ? String(knownAt.microseconds) : "latest")"
+        let key = CacheKey(.temporalFacts, owner: ref, question: question)
+        let known = ontologyCache.current
+        let usable: @Sendable (SnapshotCodec.Header) -> Bool = { header in
+            explicitKnownAt ? header.knownAt == knownAt : header.seesEveryRow && knownAt >= header.knownAt
+        }
+        return try await cache.value(
+            key,
+            decode: { bytes in
+                guard let known, let (header, snapshot) = try? SnapshotCodec.decode(bytes, ontologySource: known.stored.source),
+                    header.ontologyHash == known.hash, usable(header)
+                else { return nil }
+                return snapshot
+            },
+            accept: { snapshot in snapshot.seesEveryRow && !explicitKnownAt },
+            compute: { [store, ontologyCache] in
+                let snapshot = try await store.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
+                guard snapshot.entity != nil, explicitKnownAt || snapshot.seesEveryRow, let source = snapshot.ontologySource,
+                    let ontology = try? ontologyCache.parsed(source).ontology
+                else { return MemoryCache.Computed(value: snapshot, fill: nil) }
+                let header = SnapshotCodec.Header(ontologyHash: SnapshotCodec.hash(source), knownAt: knownAt, seesEveryRow: snapshot.seesEveryRow)
+                let fill = MemoryCache.Fill(
+                    key: key, bytes: SnapshotCodec.encode(snapshot, header: header), partners: Self.partners(of: ref, in: snapshot, ontology: ontology))
+                return MemoryCache.Computed(value: snapshot, fill: fill)
+            })
+    }
+
+    /// The other ends of the entity's relations that a later fact may supersede: a write naming one changes this entity's answers.
+    static func partners(of ref: EntityRef, in snapshot: EntitySnapshot, ontology: Ontology) -> [EntityRef] {
+        var partners = Set<EntityRef>()
+        for fact in snapshot.facts {
+            guard let cardinality = ontology.relationType(fact.relation)?.cardinality, cardinality != .manyToMany else { continue }
+            partners.insert(fact.from.ref == ref ? fact.to.ref : fact.from.ref)
+        }
+        partners.remove(ref)
+        return partners.sorted()
+    }
+
+    /// What a write touches as the cache sees it: every entity its records name, or everything for an ontology change or a very large write.
+    static func cacheScope(named: Set<EntityRef>, changesOntology: Bool, supersedes: Bool) -> CacheWriteScope {
+        let everything = changesOntology || named.count > largestScopedWrite
+        return CacheWriteScope(entities: everything ? [] : named, everything: everything, supersedes: supersedes)
+    }
+
+    /// Runs a store write between the cache's two invalidations (no cache: just the write).
+    func invalidating<Result: Sendable>(_ scope: CacheWriteScope, _ write: () async throws -> Result) async throws -> Result {
+        guard let cache else { return try await write() }
+        try await cache.beginWrite(scope)
+        do {
+            let result = try await write()
+            await cache.endWrite(scope)
+            return result
+        } catch {
+            await cache.endWrite(scope)
+            throw error
+        }
+    }
+}
