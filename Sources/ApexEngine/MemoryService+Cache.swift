@@ -33,15 +33,48 @@ extension MemoryService {
             },
             accept: { snapshot in snapshot.seesEveryRow && !explicitKnownAt },
             compute: { [store, ontologyCache] in
-                let snapshot = try await store.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
+                var snapshot = try await store.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
                 guard snapshot.entity != nil, explicitKnownAt || snapshot.seesEveryRow, let source = snapshot.ontologySource,
                     let ontology = try? ontologyCache.parsed(source).ontology
                 else { return MemoryCache.Computed(value: snapshot, fill: nil) }
+                // Kept with its later facts, so that an answer from the entry needs no store at all.
+                snapshot.facts = try await Self.withLaterFacts(snapshot.facts, store: store, ontology: ontology, knownAt: knownAt)
                 let header = SnapshotCodec.Header(ontologyHash: SnapshotCodec.hash(source), knownAt: knownAt, seesEveryRow: snapshot.seesEveryRow)
                 let fill = MemoryCache.Fill(
                     key: key, bytes: SnapshotCodec.encode(snapshot, header: header), partners: Self.partners(of: ref, in: snapshot, ontology: ontology))
                 return MemoryCache.Computed(value: snapshot, fill: fill)
             })
+    }
+
+    /// The facts with their later facts filled in where a store left them out (graph stores apart): one batched question.
+    ///
+    /// Only relations a later fact may supersede need them; the answers hold
+    /// while no write names the fact's partner, which is what the entry's
+    /// partners guard.
+    static func withLaterFacts(_ facts: [FactVersion], store: any TemporalStore, ontology: Ontology, knownAt: Timestamp) async throws -> [FactVersion] {
+        var probes: [LaterFactProbe] = []
+        var asking: [(index: Int, fromSource: Int?, toTarget: Int?)] = []
+        for (index, fact) in facts.enumerated() where fact.later == nil {
+            guard let cardinality = ontology.relationType(fact.relation)?.cardinality, cardinality != .manyToMany else { continue }
+            var question: (index: Int, fromSource: Int?, toTarget: Int?) = (index, nil, nil)
+            if cardinality.supersedesBySource {
+                question.fromSource = probes.count
+                probes.append(LaterFactProbe(relation: fact.relation, side: .from, entity: fact.from.id, after: fact.validAt))
+            }
+            if cardinality.supersedesByTarget {
+                question.toTarget = probes.count
+                probes.append(LaterFactProbe(relation: fact.relation, side: .to, entity: fact.to.id, after: fact.validAt))
+            }
+            asking.append(question)
+        }
+        guard !probes.isEmpty else { return facts }
+        let answers = try await store.earliestFacts(probes, knownAt: knownAt)
+        var enriched = facts
+        for question in asking {
+            enriched[question.index].later = LaterFacts(
+                fromSource: question.fromSource.flatMap { answers[$0] }, toTarget: question.toTarget.flatMap { answers[$0] })
+        }
+        return enriched
     }
 
     /// The other ends of the entity's relations that a later fact may supersede: a write naming one changes this entity's answers.

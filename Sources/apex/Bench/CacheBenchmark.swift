@@ -30,11 +30,14 @@ struct CacheBenchmark {
             let cacheStore: any CacheStore = redis ?? InProcessCacheStore()
 
             log("\(operations) state reads without the cache")
-            let uncached = try await phase(MemoryService(store: stores.store), writes: 0)
-            log("\(operations) state reads with the cache (\(redis == nil ? "in-process" : "Redis, namespace \(namespace)"))")
-            let cached = try await phase(MemoryService(store: stores.store, cache: MemoryCache(store: cacheStore)), writes: 0)
+            let uncached = try await phase(MemoryService(store: stores.store), writes: 0, pass: 0)
+            let cachedService = MemoryService(store: stores.store, cache: MemoryCache(store: cacheStore))
+            log("\(operations) state reads with a cold cache (\(redis == nil ? "in-process" : "Redis, namespace \(namespace)"))")
+            let cold = try await phase(cachedService, writes: 0, pass: 1)
+            log("\(operations) state reads with the cache warm")
+            let cached = try await phase(cachedService, writes: 0, pass: 2)
             log("\(operations) operations with the cache, \(writePercent) % of them writes")
-            let mixed = try await phase(MemoryService(store: stores.store, cache: MemoryCache(store: cacheStore)), writes: writePercent)
+            let mixed = try await phase(cachedService, writes: writePercent, pass: 3)
 
             try await redis?.deleteAll()
             await redis?.shutdown()
@@ -45,6 +48,8 @@ struct CacheBenchmark {
                 ("entities", .integer(Int64(workload.entities))), ("operations", .integer(Int64(operations))),
                 ("zipf_exponent", .number(workload.exponent)),
                 ("uncached_state_us", TemporalBenchmark.percentiles(uncached.reads)),
+                ("cold_state_us", TemporalBenchmark.percentiles(cold.reads)),
+                ("cold_hit_ratio", .number(TemporalBenchmark.round(cold.hitRatio * 1000) / 1000)),
                 ("cached_state_us", TemporalBenchmark.percentiles(cached.reads)),
                 ("cached_hit_ratio", .number(TemporalBenchmark.round(cached.hitRatio * 1000) / 1000)),
                 ("p50_speedup", .number(TemporalBenchmark.round(speedup))),
@@ -67,11 +72,12 @@ struct CacheBenchmark {
         var hitRatio = 0.0
     }
 
-    /// `operations` operations from the same seed: zipf-chosen state reads "as known now", and `writes` % writes.
-    private func phase(_ service: MemoryService, writes: Int) async throws -> Phase {
+    /// `operations` operations (a sequence of their own per pass): zipf-chosen state reads "as known now", and `writes` % writes.
+    private func phase(_ service: MemoryService, writes: Int, pass: UInt64) async throws -> Phase {
         let zipf = ZipfSampler(count: workload.entities, exponent: workload.exponent)
-        var random = SplitMix64(seed: workload.seed ^ 0xCAC4E)
+        var random = SplitMix64(seed: workload.seed ^ (0xCAC4E &* (pass + 1)))
         var result = Phase()
+        let before = service.cache?.counters.totals
         let clock = ContinuousClock()
         for index in 0..<operations {
             let entity = workload.entity(rank: zipf.next(&random))
@@ -92,7 +98,11 @@ struct CacheBenchmark {
                 _ = result.reads.record(TemporalBenchmark.microseconds(clock.now - began))
             }
         }
-        result.hitRatio = service.cache?.counters.hitRatio ?? 0
+        if let before, let after = service.cache?.counters.totals {
+            let hits = after.hits - before.hits
+            let lookups = hits + after.misses - before.misses
+            result.hitRatio = lookups == 0 ? 0 : Double(hits) / Double(lookups)
+        }
         return result
     }
 }
