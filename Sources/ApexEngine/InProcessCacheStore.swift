@@ -24,6 +24,7 @@ public final class InProcessCacheStore: CacheStore {
         var epoch: Int64 = 0
         var globalBusy: (count: Int, until: ContinuousClock.Instant)?
         var claims: [CacheKey: ContinuousClock.Instant] = [:]
+        var reads: [EntityRef: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -111,6 +112,21 @@ public final class InProcessCacheStore: CacheStore {
 
     public func releaseFill(_ key: CacheKey) async throws {
         _ = state.withLock { $0.claims.removeValue(forKey: key) }
+    }
+
+    public func recordReads(_ counts: [EntityRef: Int]) async throws {
+        state.withLock { state in
+            state.reads.merge(counts, uniquingKeysWith: +)
+            // Keep the counts bounded: past twice the capacity, forget the least read half.
+            if state.reads.count > capacity * 2 {
+                let kept = state.reads.sorted { $0.value > $1.value }.prefix(capacity)
+                state.reads = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+            }
+        }
+    }
+
+    public func hottest(limit: Int) async throws -> [EntityRef] {
+        state.withLock { state in state.reads.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit).map(\.key) }
     }
 
     public func health() async -> StoreHealth {

@@ -19,6 +19,10 @@ public final class MemoryCache: Sendable {
     private let lastError = Mutex<String?>(nil)
     /// Until when reads skip the cache after it failed, so that a dead or paused Redis costs one timeout, not one per request.
     private let skipUntil = Mutex<ContinuousClock.Instant?>(nil)
+    /// Reads not yet added to the cache's read counts (see ``noteRead(_:)``).
+    private let pendingReads = Mutex<[EntityRef: Int]>([:])
+    /// How many distinct entities' reads are gathered before they are sent.
+    static let readBatch = 256
 
     public init(store: any CacheStore, settings: CacheSettings = CacheSettings()) {
         self.store = store
@@ -125,6 +129,26 @@ public final class MemoryCache: Sendable {
         }
         try? await store.releaseFill(key)
         return Shared(value: computed.value, stored: stored)
+    }
+
+    /// Counts a read of `ref` toward the hottest entities warmed on the next start; sent to the cache in batches.
+    func noteRead(_ ref: EntityRef) async {
+        let batch: [EntityRef: Int]? = pendingReads.withLock { pending in
+            pending[ref, default: 0] += 1
+            guard pending.count >= Self.readBatch else { return nil }
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        if let batch { try? await store.recordReads(batch) }
+    }
+
+    /// Sends the reads gathered so far (at shutdown).
+    public func flushReads() async {
+        let batch = pendingReads.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        try? await store.recordReads(batch)
     }
 
     /// Raises the generations of what a write touches before it writes; an error here stops the write.

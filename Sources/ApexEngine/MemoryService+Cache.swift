@@ -17,6 +17,7 @@ extension MemoryService {
         -> EntitySnapshot
     {
         guard let cache else { return try await store.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt) }
+        await cache.noteRead(ref)
         let question = "snapshot|\(includeFacts ? "facts" : "versions")|\(property ?? "*")|\(explicitKnownAt ? String(knownAt.microseconds) : "latest")"
         let key = CacheKey(.temporalFacts, owner: ref, question: question)
         let known = ontologyCache.current
@@ -75,6 +76,29 @@ extension MemoryService {
                 fromSource: question.fromSource.flatMap { answers[$0] }, toTarget: question.toTarget.flatMap { answers[$0] })
         }
         return enriched
+    }
+
+    /// Reads the `limit` most read entities (by the cache's read counts) so that their entries are filled: done in the
+    /// background at start, without delaying readiness.
+    ///
+    /// - Returns: how many entities were warmed (read and, where the cache took them, stored), and how many were asked.
+    public func warmCache(limit: Int, concurrency: Int = 4) async -> (warmed: Int, asked: Int) {
+        guard let cache, limit > 0, let hottest = try? await cache.store.hottest(limit: limit) else { return (0, 0) }
+        var warmed = 0
+        await withTaskGroup(of: Bool.self) { group in
+            var next = hottest.makeIterator()
+            func addOne() -> Bool {
+                guard let ref = next.next() else { return false }
+                group.addTask { (try? await self.state(of: ref)) != nil }
+                return true
+            }
+            for _ in 0..<max(1, concurrency) where addOne() {}
+            while let done = await group.next() {
+                if done { warmed += 1 }
+                _ = addOne()
+            }
+        }
+        return (warmed, hottest.count)
     }
 
     /// The other ends of the entity's relations that a later fact may supersede: a write naming one changes this entity's answers.

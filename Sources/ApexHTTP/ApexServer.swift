@@ -36,7 +36,9 @@ public enum ApexServer {
     ) -> some ApplicationProtocol {
         Application(
             router: router(api: api, documents: documents, gate: gate),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "apex"),
+            // A backlog for a thousand clients connecting at once: with the default 256 the kernel drops their SYNs, and
+            // those clients wait seconds for a retransmission before their first request is even sent.
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "apex", backlog: 4096),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )

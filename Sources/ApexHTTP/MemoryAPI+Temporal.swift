@@ -88,8 +88,10 @@ extension MemoryAPI {
     }
 
     /// `GET /health`: 200 when every store answers (status "degraded" when only the cache does not), 503 otherwise.
+    ///
+    /// The stores are asked at most once a second (``HealthMemo``): a probe costs no round trip on most calls.
     func health() async -> Response {
-        let stores = await memory.health()
+        let stores = await healthMemo.stores { await memory.health() }
         // A cache that does not answer makes answers slower, not wrong: the server stays up (200), degraded.
         let healthy = stores.filter { $0.name != "cache" }.allSatisfy(\.healthy)
         let body: JSONValue = [

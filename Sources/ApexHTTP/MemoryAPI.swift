@@ -13,10 +13,13 @@ public struct MemoryAPI: Sendable {
     public let memory: MemoryService
     /// The largest request body accepted, in bytes (413 beyond).
     public let maximumBodySize: Int
+    let healthMemo: HealthMemo
 
-    public init(memory: MemoryService, maximumBodySize: Int = 10 * 1024 * 1024) {
+    /// - Parameter healthMaxAge: how long a health check of the stores answers `/health` before the next one.
+    public init(memory: MemoryService, maximumBodySize: Int = 10 * 1024 * 1024, healthMaxAge: Duration = .seconds(1)) {
         self.memory = memory
         self.maximumBodySize = maximumBodySize
+        self.healthMemo = HealthMemo(maxAge: healthMaxAge)
     }
 
     /// Adds every route to `router`.

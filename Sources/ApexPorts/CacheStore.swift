@@ -36,6 +36,12 @@ public protocol CacheStore: Sendable {
     /// Gives up a claim taken with ``claimFill(_:lease:)``.
     func releaseFill(_ key: CacheKey) async throws
 
+    /// Adds to the read counts of entities, which say what to warm on the next start (``hottest(limit:)``).
+    func recordReads(_ counts: [EntityRef: Int]) async throws
+
+    /// The most read entities, most read first.
+    func hottest(limit: Int) async throws -> [EntityRef]
+
     /// Whether the cache answers, and what it is.
     func health() async -> StoreHealth
 }

@@ -101,6 +101,23 @@ public struct RedisCacheStore: CacheStore {
         _ = try await client.send(["DEL", "\(prefix):f:\(entryKey(key))"])
     }
 
+    /// Read counts live in the sorted set `P:hot`, trimmed to the 10,000 most read.
+    public func recordReads(_ counts: [EntityRef: Int]) async throws {
+        guard !counts.isEmpty else { return }
+        var commands = counts.map { ref, count in
+            RESPCommand(bytes: [Array("ZINCRBY".utf8), Array("\(prefix):hot".utf8), Array(String(count).utf8), Array(Self.name(ref).utf8)])
+        }
+        commands.append(RESPCommand(["ZREMRANGEBYRANK", "\(prefix):hot", "0", "-10001"]))
+        _ = try await client.pipeline(commands)
+    }
+
+    public func hottest(limit: Int) async throws -> [EntityRef] {
+        guard limit > 0 else { return [] }
+        let reply = try await client.send(["ZRANGE", "\(prefix):hot", "0", String(limit - 1), "REV"])
+        guard let members = reply.array else { throw RedisCacheError.unexpectedReply(server: url.server) }
+        return members.compactMap { member in member.string.flatMap(EntityRef.init(path:)) }
+    }
+
     public func health() async -> StoreHealth {
         do {
             _ = try await client.send(["PING"])

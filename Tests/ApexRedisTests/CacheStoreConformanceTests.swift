@@ -110,6 +110,16 @@ import Testing
         #expect(try await cache.claimFill(key(truck), lease: .seconds(5)))
     }
 
+    @Test(arguments: Adapter.allCases)
+    func readCountsRankTheHottestEntities(_ adapter: Adapter) async throws {
+        let cache = try Self.make(adapter)
+        defer { Task { await Self.close(cache) } }
+        try await cache.recordReads([truck: 5, driver: 2])
+        try await cache.recordReads([other: 4, driver: 1])
+        #expect(try await cache.hottest(limit: 10) == [truck, other, driver])
+        #expect(try await cache.hottest(limit: 1) == [truck])
+    }
+
     @Test func entriesLiveTheirClassTTLWithJitter() async throws {
         let url = try RedisTestServer.url()
         let namespace = RedisTestServer.freshNamespace()

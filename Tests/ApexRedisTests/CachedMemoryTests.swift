@@ -69,6 +69,25 @@ import Testing
         }
     }
 
+    @Test func aNewProcessWarmsTheEntitiesReadMostBeforeItsFirstRequest() async throws {
+        let namespace = RedisTestServer.freshNamespace()
+        let services = try await Self.services(2, cacheURL: try RedisTestServer.url(), namespace: namespace)
+        let (first, next) = (services[0], services[1])
+        for _ in 0..<3 { _ = try await first.state(of: Self.tractor) }
+        _ = try await first.state(of: Self.other)
+        await first.cache?.flushReads()
+        // The entries the first one filled are dropped (a write names both), as after a restart of a cold cache.
+        try await first.ingest(lines: [
+            SpecFixtures.state("6520", "2025-01-02T00:00:00Z", set: #"{"status":"active"}"#),
+            SpecFixtures.state("6530", "2025-01-02T00:00:00Z", set: #"{"status":"active"}"#),
+        ])
+        let (warmed, asked) = await next.warmCache(limit: 10)
+        #expect(asked == 2 && warmed == 2, "warmed \(warmed) of \(asked)")
+        let hits = next.cache?.counters.totals.hits ?? 0
+        _ = try await next.state(of: Self.tractor)
+        #expect((next.cache?.counters.totals.hits ?? 0) == hits + 1, "the first request after warming is a hit")
+    }
+
     @Test func redisKilledAndRestartedAnswersFromTheStoresThenFromTheCacheAgain() async throws {
         let (redis, process) = try await PrivateRedis.start()
         var processes = [process]

@@ -39,6 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-waiting"), help: "Requests that may wait for a turn; beyond, 503 overloaded at once.")
     var maxWaiting = 4096
 
+    @Option(
+        name: .customLong("cache-warm"),
+        help: "With --cache-url: on start, read the N most read entities (by the cache's read counts) in the background, so that their entries are filled.")
+    var cacheWarm = 1_000
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -50,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maximumBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
         guard maxRunning > 0 else { throw ValidationError("--max-running must be positive") }
         guard maxWaiting >= 0 else { throw ValidationError("--max-waiting must not be negative") }
+        guard cacheWarm >= 0 else { throw ValidationError("--cache-warm must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
     }
 
@@ -76,8 +82,18 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("apex listening on http://\(host):\(port)\n".utf8))
             })
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Warming runs beside the server: readiness does not wait for it.
+        let warming = memory.cache == nil || cacheWarm == 0 ? nil : Task { [cacheWarm] in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let (warmed, asked) = await memory.warmCache(limit: cacheWarm)
+            let seconds = (clock.now - started) / .seconds(1)
+            logger.info("cache warmed", metadata: ["entities": "\(warmed)", "hottest_known": "\(asked)", "seconds": "\(String(format: "%.2f", seconds))"])
+        }
         try await group.run()
+        warming?.cancel()
         if let cache = memory.cache {
+            await cache.flushReads()
             let (hits, misses, waits, errors) = cache.counters.totals
             let ratio = cache.counters.hitRatio.map { String(format: "%.3f", $0) } ?? "none"
             logger.info(
