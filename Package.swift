@@ -195,7 +195,7 @@ let package = Package(
         .testTarget(
             name: "ApexRedisTests",
             dependencies: [
-                "ApexCore", "ApexPorts", "ApexEngine", "ApexRedis", "ApexRESP", "ApexSQLite", "ApexPostgres", "ApexTesting",
+                "ApexCore", "ApexPorts", "ApexEngine", "ApexRedis", "ApexRESP", "ApexSQLite", "ApexPostgres", "ApexTesting", "ApexVector",
             ],
             swiftSettings: strict
         ),

@@ -12,6 +12,8 @@ public struct DocumentService: Sendable {
     public let vectors: any VectorStore
     public let embedder: any Embedder
     public let chunker: TextChunker
+    /// The cache of search answers, if any: every document write invalidates them (docs/cache.md).
+    public let cache: MemoryCache?
     private let ids: UUIDv7Generator
     private let clock: @Sendable () -> Timestamp
 
@@ -19,9 +21,10 @@ public struct DocumentService: Sendable {
     public static let fusionConstant = 60.0
 
     public init(
-        store: any TemporalStore, vectors: any VectorStore, embedder: any Embedder, chunker: TextChunker = TextChunker(),
+        store: any TemporalStore, vectors: any VectorStore, embedder: any Embedder, chunker: TextChunker = TextChunker(), cache: MemoryCache? = nil,
         ids: UUIDv7Generator = UUIDv7Generator(), clock: @escaping @Sendable () -> Timestamp = MemoryService.systemClock
     ) {
+        self.cache = cache
         self.store = store
         self.vectors = vectors
         self.embedder = embedder
@@ -52,11 +55,13 @@ public struct DocumentService: Sendable {
         let record = DocumentRecord(
             id: documentID, title: input.title, content: input.content, metadata: input.metadata, source: input.source,
             referenceTime: input.referenceTime, recordedAt: now, chunkCount: chunks.count)
-        let (rowIDs, previous, generation) = try await store.saveDocument(
-            record, chunks: zip(chunks, embeddings).map(ChunkRecord.init), mentions: mentions, embedder: embedder.identity)
-        let payload = input.metadata.scalarFields
-        try await vectors.apply(
-            removing: previous, adding: zip(rowIDs, embeddings).map { VectorItem(id: $0, vector: $1, payload: payload) }, generation: generation)
+        try await invalidatingSearches {
+            let (rowIDs, previous, generation) = try await store.saveDocument(
+                record, chunks: zip(chunks, embeddings).map(ChunkRecord.init), mentions: mentions, embedder: embedder.identity)
+            let payload = input.metadata.scalarFields
+            try await vectors.apply(
+                removing: previous, adding: zip(rowIDs, embeddings).map { VectorItem(id: $0, vector: $1, payload: payload) }, generation: generation)
+        }
         return record
     }
 
@@ -68,8 +73,10 @@ public struct DocumentService: Sendable {
 
     /// Removes the document, its chunks, vectors, full-text rows and mentions, and nothing else.
     public func delete(_ id: EntityID) async throws {
-        guard let (removed, generation) = try await store.deleteDocument(id) else { throw DocumentError.unknownDocument(id.description) }
-        try await vectors.apply(removing: removed, adding: [], generation: generation)
+        try await invalidatingSearches {
+            guard let (removed, generation) = try await store.deleteDocument(id) else { throw DocumentError.unknownDocument(id.description) }
+            try await vectors.apply(removing: removed, adding: [], generation: generation)
+        }
     }
 
     /// Chunks matching `query`, best first: by vector, by text (BM25), or both fused by reciprocal rank.
@@ -77,6 +84,37 @@ public struct DocumentService: Sendable {
         for field in filters.keys where !Self.isFieldName(field) {
             throw DocumentError.badFilter(field: field)
         }
+        guard let cache else { return try await searchStores(query, mode: mode, limit: limit, filters: filters) }
+        // Each part with its length, so that no two questions share a key.
+        let parts = [String(describing: mode), String(limit), query] + filters.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
+        let key = CacheKey(.queryResult, owner: Self.documentsOwner, question: "search|" + parts.map { "\($0.utf8.count):\($0)" }.joined())
+        return try await cache.value(
+            key, decode: { try? SearchResultCodec.decode($0) }, accept: { _ in true },
+            compute: {
+                let results = try await searchStores(query, mode: mode, limit: limit, filters: filters)
+                return MemoryCache.Computed(value: results, fill: MemoryCache.Fill(key: key, bytes: SearchResultCodec.encode(results), partners: []))
+            })
+    }
+
+    /// The owner of every cached search answer: a document write names it, so that all of them go.
+    static let documentsOwner = EntityRef(type: "apex.documents", key: "*")
+
+    /// Runs a document write between the cache's two invalidations of the search answers.
+    private func invalidatingSearches(_ write: () async throws -> Void) async throws {
+        guard let cache else { return try await write() }
+        let scope = CacheWriteScope(entities: [Self.documentsOwner])
+        try await cache.beginWrite(scope)
+        do {
+            try await write()
+            await cache.endWrite(scope)
+        } catch {
+            await cache.endWrite(scope)
+            throw error
+        }
+    }
+
+    /// The search itself, over the stores.
+    private func searchStores(_ query: String, mode: SearchMode, limit: Int, filters: [String: String]) async throws -> [SearchResult] {
         if mode != .text { try await checkEmbedder() }
         let depth = max(limit * 5, 50)
         var vectorRanks: [Int64: Int] = [:]

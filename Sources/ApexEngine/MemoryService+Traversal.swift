@@ -37,6 +37,10 @@ extension MemoryService {
             if level == 1 {
                 // The start's own facts came with the read that checked it exists.
                 instances = snapshot.relationInstances(knownAt: knownAt)
+            } else if cache != nil {
+                // With a cache, each entity of the frontier is one entry: no store read when they are all cached.
+                let (facts, ends) = try await cachedRelations(of: frontier, knownAt: knownAt, explicitKnownAt: explicit)
+                instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt)
             } else {
                 async let facts = store.facts(touchingAny: ids, knownAt: knownAt)
                 async let ends = store.ends(touchingAny: ids, knownAt: knownAt)
@@ -64,6 +68,34 @@ extension MemoryService {
         return NeighborsAnswer(
             entity: start, at: at, knownAt: knownAt, depth: depth, direction: direction, relations: filter.map { $0.sorted() }, neighbors: neighbors)
     }
+
+    /// The facts and ends touching the entities, from their cached snapshots (read and filled where missing), a fact between
+    /// two of them once: what `facts(touchingAny:)` and `ends(touchingAny:)` answer, with the later facts of each.
+    func cachedRelations(of entities: [EntityHandle], knownAt: Timestamp, explicitKnownAt: Bool) async throws -> ([FactVersion], [FactEnd]) {
+        let wanted = Set(entities.map(\.id))
+        var facts: [FactVersion] = []
+        var ends: [FactEnd] = []
+        try await withThrowingTaskGroup(of: (EntityID, EntitySnapshot).self) { group in
+            var next = entities.makeIterator()
+            func addOne() -> Bool {
+                guard let entity = next.next() else { return false }
+                group.addTask {
+                    (entity.id, try await self.snapshot(of: entity.ref, property: nil, includeFacts: true, knownAt: knownAt, explicitKnownAt: explicitKnownAt))
+                }
+                return true
+            }
+            for _ in 0..<Self.traversalReadsAtOnce where addOne() {}
+            while let (id, snapshot) = try await group.next() {
+                facts += snapshot.facts.filter { $0.from.id == id || !wanted.contains($0.from.id) }
+                ends += snapshot.ends.filter { $0.from == id || !wanted.contains($0.from) }
+                _ = addOne()
+            }
+        }
+        return (facts, ends)
+    }
+
+    /// How many cached snapshots a traversal level reads at once.
+    static let traversalReadsAtOnce = 8
 
     /// The instances with `supersededAt` set under their relations' cardinalities: from the later facts the store
     /// returned with them, or, for those without, from one batched question to the graph store.

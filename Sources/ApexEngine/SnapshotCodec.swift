@@ -222,3 +222,46 @@ struct ByteReader {
         EntityHandle(id: try id(), ref: EntityRef(type: try string(), key: try string()))
     }
 }
+
+/// The bytes of a cached search answer: its results in order.
+enum SearchResultCodec {
+    static let layout: UInt8 = 1
+
+    static func encode(_ results: [SearchResult]) -> [UInt8] {
+        var out = ByteWriter()
+        out.byte(layout)
+        out.count(results.count)
+        for result in results {
+            out.int64(result.chunk.rowID)
+            out.id(result.chunk.documentID)
+            out.count(result.chunk.start)
+            out.count(result.chunk.end)
+            out.string(result.chunk.text)
+            out.uint64(result.chunk.score.bitPattern)
+            out.uint64(result.score.bitPattern)
+            out.int64(Int64(result.vectorRank ?? -1))
+            out.int64(Int64(result.textRank ?? -1))
+        }
+        return out.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(SnapshotCodec.Damaged) -> [SearchResult] {
+        var input = ByteReader(bytes)
+        guard try input.byte() == layout else { throw SnapshotCodec.Damaged() }
+        var results: [SearchResult] = []
+        for _ in 0..<(try input.count()) {
+            let rowID = try input.int64()
+            let documentID = try input.id()
+            guard let start = Int(exactly: try input.uint64()), let end = Int(exactly: try input.uint64()) else { throw SnapshotCodec.Damaged() }
+            let chunk = ChunkHit(
+                rowID: rowID, documentID: documentID, start: start, end: end, text: try input.string(), score: Double(bitPattern: try input.uint64()))
+            let score = Double(bitPattern: try input.uint64())
+            let vectorRank = try input.int64()
+            let textRank = try input.int64()
+            results.append(
+                SearchResult(chunk: chunk, score: score, vectorRank: vectorRank < 0 ? nil : Int(vectorRank), textRank: textRank < 0 ? nil : Int(textRank)))
+        }
+        guard input.isAtEnd else { throw SnapshotCodec.Damaged() }
+        return results
+    }
+}

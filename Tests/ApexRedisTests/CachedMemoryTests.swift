@@ -4,6 +4,7 @@ import ApexPorts
 import ApexRedis
 import ApexSQLite
 import ApexTesting
+import ApexVector
 import Foundation
 import Synchronization
 import Testing
@@ -67,6 +68,58 @@ import Testing
             #expect(again.properties.map { $0.1 } == then.properties.map { $0.1 }, "as known before the write")
             #expect(again.properties.first { $0.0 == "status" }?.1 == "\"active\"")
         }
+    }
+
+    @Test func neighboursFromTheCacheAreThoseOfTheStoresAcrossASupersedingWrite() async throws {
+        let services = try await Self.services(1, cacheURL: try RedisTestServer.url(), namespace: RedisTestServer.freshNamespace())
+        let cached = services[0]
+        let plain = MemoryService(store: cached.store)
+        try await cached.ingest(lines: [
+            SpecFixtures.fact("KNOWS", from: ("Driver", "D-17"), to: ("Driver", "D-22"), validAt: "2025-01-10T00:00:00Z"),
+            SpecFixtures.fact("ASSIGNED_TO", from: ("Driver", "D-22"), to: ("Tractor", "6530"), validAt: "2025-02-01T00:00:00Z"),
+            SpecFixtures.fact("DISPATCHED_TO", from: ("Load", "L-1"), to: ("Driver", "D-22"), validAt: "2025-03-01T00:00:00Z"),
+            SpecFixtures.fact("DISPATCHED_TO", from: ("Load", "L-2"), to: ("Driver", "D-17"), validAt: "2025-03-02T00:00:00Z"),
+        ])
+        func same(_ label: String) async throws {
+            let now = cached.now
+            for depth in 1...3 {
+                for ref in [Self.tractor, Self.driver, EntityRef(type: "Load", key: "L-1")] {
+                    let fromCache = try await cached.neighbors(of: ref, at: now, knownAt: now, depth: depth).json
+                    let fromStores = try await plain.neighbors(of: ref, at: now, knownAt: now, depth: depth).json
+                    #expect(fromCache == fromStores, "\(label): \(ref) depth \(depth)")
+                    #expect(try await cached.neighbors(of: ref, depth: depth).neighbors.count == plain.neighbors(of: ref, depth: depth).neighbors.count)
+                }
+            }
+        }
+        try await same("cold")
+        try await same("warm")
+        // L-1 goes to D-17 (many_to_one: supersedes its dispatch to D-22), a record that never names D-22.
+        try await cached.ingest(lines: [SpecFixtures.fact("DISPATCHED_TO", from: ("Load", "L-1"), to: ("Driver", "D-17"), validAt: "2025-04-01T00:00:00Z")])
+        try await same("after the superseding write")
+        let twoHops = try await cached.neighbors(of: EntityRef(type: "Tractor", key: "6530"), depth: 2).neighbors.map(\.entity.ref.key)
+        #expect(!twoHops.contains("L-1"), "L-1 is no longer dispatched to 6530's driver: \(twoHops)")
+    }
+
+    @Test func searchAnswersFromTheCacheSeeEveryDocumentWrite() async throws {
+        let services = try await Self.services(2, cacheURL: try RedisTestServer.url(), namespace: RedisTestServer.freshNamespace())
+        let embedder = FeatureHashingEmbedder(dimension: 32)
+        let documents = services.map { memory in
+            DocumentService(
+                store: memory.store,
+                vectors: EmbeddedVectorStore(dimension: 32) {
+                    try await memory.store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
+                }, embedder: embedder, cache: memory.cache)
+        }
+        let (writer, reader) = (documents[0], documents[1])
+        #expect(try await reader.search("windshield", mode: .text).isEmpty)
+        let saved = try await writer.save(DocumentInput(title: "Inspection", content: "Cracked windshield on tractor 6520, replaced on site."))
+        let found = try await reader.search("windshield", mode: .text)
+        #expect(found.map(\.chunk.documentID) == [saved.id], "the reader's cached empty answer is not served after the save")
+        let hits = services[1].cache?.counters.totals.hits ?? 0
+        #expect(try await reader.search("windshield", mode: .text) == found)
+        #expect((services[1].cache?.counters.totals.hits ?? 0) == hits + 1, "the same question again is a hit")
+        try await writer.delete(saved.id)
+        #expect(try await reader.search("windshield", mode: .text).isEmpty, "nor the old answer after the delete")
     }
 
     @Test func aNewProcessWarmsTheEntitiesReadMostBeforeItsFirstRequest() async throws {

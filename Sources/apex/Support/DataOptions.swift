@@ -164,12 +164,12 @@ struct DataOptions: ParsableArguments {
                     return items
                 }
             }
-            return (DocumentService(store: store, vectors: vectors, embedder: embedder), { })
+            return (DocumentService(store: store, vectors: vectors, embedder: embedder, cache: memory.cache), { })
         }
         let vectors = EmbeddedVectorStore(
             dimension: embedder.identity.dimension, cacheFile: (directory as NSString).appendingPathComponent("vector-index.bin"),
             generation: { try await store.vectorGeneration() }, loader: load)
-        return (DocumentService(store: store, vectors: vectors, embedder: embedder), { try await vectors.flush() })
+        return (DocumentService(store: store, vectors: vectors, embedder: embedder, cache: memory.cache), { try await vectors.flush() })
     }
 }
 
