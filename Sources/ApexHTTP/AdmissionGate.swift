@@ -26,7 +26,7 @@ public final class AdmissionGate: Sendable {
     private let state = Mutex(State())
     private let refused = Counter(label: "apex_http_overloaded_total")
 
-    public init(maxRunning: Int = 64, maxWaiting: Int = 4096) {
+    public init(maxRunning: Int = 16, maxWaiting: Int = 4096) {
         self.maxRunning = max(1, maxRunning)
         self.maxWaiting = max(0, maxWaiting)
     }

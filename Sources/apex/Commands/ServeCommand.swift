@@ -33,8 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-size"), help: "The largest request body accepted, in bytes.")
     var maximumBodySize = 10 * 1024 * 1024
 
-    @Option(name: .customLong("max-running"), help: "Requests answered at once; more wait their turn in arrival order.")
-    var maxRunning = 64
+    @Option(name: .customLong("max-running"), help: "Requests answered at once; more wait their turn in arrival order (default: 8 per core).")
+    var maxRunning = 8 * ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .customLong("max-waiting"), help: "Requests that may wait for a turn; beyond, 503 overloaded at once.")
     var maxWaiting = 4096
