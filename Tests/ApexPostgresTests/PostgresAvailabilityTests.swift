@@ -54,6 +54,12 @@ import Testing
             }
             #expect(status == 503)
             #expect(body.contains("\"store_unavailable\""))
+            // Searches too: a store outage is an error answer, never an empty list.
+            for uri in ["/api/v1/temporal/entities/at-time?query=6520", "/api/v1/search?q=windshield&mode=text"] {
+                let (status, body) = try await client.execute(uri: uri, method: .get) { ($0.status.code, String(buffer: $0.body)) }
+                #expect(status == 503, "\(uri): \(body)")
+                #expect(body.contains("\"store_unavailable\""), "\(uri): \(body)")
+            }
         }
         // The health check is answered from the same store: it reports it down (the route then says 503).
         #expect(await store.health().healthy == false)

@@ -34,6 +34,15 @@ import Testing
         let rows = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'DPF'") }
         #expect(rows == 0)
     }
+
+    /// Stored metadata that is not a JSON object is a damaged row, reported as such, never read as `{}`.
+    @Test func corruptMetadataIsAnErrorNotAnEmptyObject() async throws {
+        let (store, documents) = try await Self.service(directory: try SpecFixtures.temporaryDirectory())
+        let report = try await documents.save(DocumentInput(title: "Shop report", content: Self.shopReport, metadata: ["unit": "6520"]))
+        try await store.pool.write { db in try db.execute(sql: "UPDATE documents SET metadata = '{not json'") }
+        await #expect(throws: SQLiteStoreError.self) { try await documents.document(report.id) }
+        await #expect(throws: SQLiteStoreError.self) { try await store.allChunkVectors() }
+    }
 }
 
 extension DocumentServiceTests {
