@@ -14,11 +14,15 @@ public enum ApexServer {
     }()
 
     /// The router with every route and middleware, for `Application` or for `app.test(.router)`.
-    public static func router(api: MemoryAPI, documents: DocumentAPI? = nil, gate: AdmissionGate = AdmissionGate()) -> Router<BasicRequestContext> {
+    ///
+    /// - Parameter logRequests: log each request at debug level; a server that logs less skips the middleware altogether.
+    public static func router(
+        api: MemoryAPI, documents: DocumentAPI? = nil, gate: AdmissionGate = AdmissionGate(), logRequests: Bool = true
+    ) -> Router<BasicRequestContext> {
         let registry = Self.registry
         let router = Router()
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: LogRequestsMiddleware(.debug))
+        if logRequests { router.add(middleware: LogRequestsMiddleware(.debug)) }
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: AdmissionMiddleware(gate: gate))
         router.get("metrics") { _, _ in
@@ -35,7 +39,7 @@ public enum ApexServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(api: api, documents: documents, gate: gate),
+            router: router(api: api, documents: documents, gate: gate, logRequests: logger.logLevel <= .debug),
             // A backlog for a thousand clients connecting at once: with the default 256 the kernel drops their SYNs, and
             // those clients wait seconds for a retransmission before their first request is even sent.
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "apex", backlog: 4096),
