@@ -101,6 +101,27 @@ extension MemoryService {
         return (warmed, hottest.count)
     }
 
+    /// The entity with this id, from the cache's `entity_metadata` class when it has it: an id names the same type and key forever.
+    func entity(id: EntityID) async throws -> EntityHandle? {
+        guard let cache else { return try await store.entity(id: id) }
+        let key = CacheKey(.entityMetadata, owner: nil, question: "entity|\(id)")
+        return try await cache.value(
+            key,
+            decode: { bytes in
+                var input = ByteReader(bytes)
+                guard let ref = try? EntityRef(type: input.string(), key: input.string()), input.isAtEnd else { return nil }
+                return EntityHandle(id: id, ref: ref)
+            },
+            accept: { _ in true },
+            compute: { [store] in
+                guard let handle = try await store.entity(id: id) else { return MemoryCache.Computed(value: nil, fill: nil) }
+                var out = ByteWriter()
+                out.string(handle.ref.type)
+                out.string(handle.ref.key)
+                return MemoryCache.Computed(value: handle, fill: MemoryCache.Fill(key: key, bytes: out.bytes, partners: []))
+            })
+    }
+
     /// The other ends of the entity's relations that a later fact may supersede: a write naming one changes this entity's answers.
     static func partners(of ref: EntityRef, in snapshot: EntitySnapshot, ontology: Ontology) -> [EntityRef] {
         var partners = Set<EntityRef>()

@@ -123,7 +123,7 @@ public struct MemoryService: Sendable {
 
     /// The state of the entity with this id.
     public func state(of id: EntityID, at: Timestamp? = nil, knownAt: Timestamp? = nil) async throws -> StateAnswer {
-        guard let handle = try await store.entity(id: id) else { throw QueryError.unknownEntityID(id.description) }
+        guard let handle = try await entity(id: id) else { throw QueryError.unknownEntityID(id.description) }
         return try await state(of: handle.ref, at: at, knownAt: knownAt)
     }
 
@@ -165,7 +165,7 @@ public struct MemoryService: Sendable {
 
     /// The history of the entity with this id.
     public func history(of id: EntityID, knownAt: Timestamp? = nil) async throws -> HistoryAnswer {
-        guard let handle = try await store.entity(id: id) else { throw QueryError.unknownEntityID(id.description) }
+        guard let handle = try await entity(id: id) else { throw QueryError.unknownEntityID(id.description) }
         return try await history(of: handle.ref, knownAt: knownAt)
     }
 

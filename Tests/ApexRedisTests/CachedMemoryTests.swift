@@ -122,6 +122,20 @@ import Testing
         #expect(try await reader.search("windshield", mode: .text).isEmpty, "nor the old answer after the delete")
     }
 
+    @Test func anEntityByIdIsFoundFromTheCacheAndAnUnknownIdIsNot() async throws {
+        let services = try await Self.services(2, cacheURL: try RedisTestServer.url(), namespace: RedisTestServer.freshNamespace())
+        let id = try await services[0].state(of: Self.tractor).entity.id
+        let first = try await services[1].state(of: id)
+        let hits = services[1].cache?.counters.totals.hits ?? 0
+        let again = try await services[1].state(of: id)
+        #expect(again.entity == first.entity && again.entity.ref == Self.tractor)
+        #expect((services[1].cache?.counters.totals.hits ?? 0) >= hits + 2, "the id and the snapshot both come from the cache")
+        let unknown = EntityID(high: 1, low: 1)
+        for _ in 0..<2 {
+            await #expect(throws: QueryError.self) { try await services[1].state(of: unknown) }
+        }
+    }
+
     @Test func aNewProcessWarmsTheEntitiesReadMostBeforeItsFirstRequest() async throws {
         let namespace = RedisTestServer.freshNamespace()
         let services = try await Self.services(2, cacheURL: try RedisTestServer.url(), namespace: namespace)
