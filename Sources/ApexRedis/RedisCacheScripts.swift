@@ -8,6 +8,9 @@
 /// - `P:f:...` a fill claim.
 /// Every argument is data: entity keys and questions are never parsed by Redis as commands, and the scripts split
 /// headers on NUL, which no stored key or type holds (the record decoder refuses it).
+///
+/// A fill creates every generation it records (at 0) and `P:G`, and a lookup takes a missing generation for a moved
+/// one: a generation Redis evicted under memory pressure can then never make an old entry current again.
 enum RedisCacheScripts {
     /// ARGV: prefix, entry key, owner ref ("" for none). Returns {G, owner gen, busy (0/1), epoch, value or nil}.
     static let lookup = """
@@ -31,13 +34,14 @@ enum RedisCacheScripts {
             pos = z + 1
             return f
           end
-          local ok = tonumber(field() or '') == G
+          local ok = redis.call('EXISTS', p .. ':G') == 1 and tonumber(field() or '') == G
           local n = tonumber(field() or '')
           if ok and n then
             for i = 1, n do
               local ref = field()
               local g = field()
-              if ref == nil or g == nil or tonumber(redis.call('GET', p .. ':g:' .. ref) or '0') ~= tonumber(g) then
+              local current = ref and redis.call('GET', p .. ':g:' .. ref)
+              if ref == nil or g == nil or not current or tonumber(current) ~= tonumber(g) then
                 ok = false
                 break
               end
@@ -62,12 +66,18 @@ enum RedisCacheScripts {
           table.insert(refs, ARGV[5])
         end
         for i = 10, #ARGV do table.insert(refs, ARGV[i]) end
+        redis.call('SET', p .. ':G', '0', 'NX')
         local parts = {ARGV[4], tostring(#refs)}
         for _, ref in ipairs(refs) do
           if redis.call('EXISTS', p .. ':b:' .. ref) == 1 then return 0 end
           local key = p .. ':g:' .. ref
           local g = redis.call('GET', key)
-          if g then redis.call('PEXPIRE', key, ARGV[9]) else g = '0' end
+          if g then
+            redis.call('PEXPIRE', key, ARGV[9])
+          else
+            g = '0'
+            redis.call('SET', key, g, 'PX', ARGV[9])
+          end
           table.insert(parts, ref)
           table.insert(parts, g)
         end

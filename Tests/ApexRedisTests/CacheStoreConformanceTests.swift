@@ -138,6 +138,22 @@ import Testing
         }
     }
 
+    @Test func anEvictedGenerationNeverMakesAnOldEntryCurrentAgain() async throws {
+        let cache = try RedisCacheStore.connect(url: try RedisTestServer.url(), namespace: RedisTestServer.freshNamespace())
+        defer { Task { await cache.shutdown() } }
+        let stamp = try await cache.lookup(key(truck)).stamp
+        #expect(stamp.owner == 0)
+        #expect(try await cache.fill(key(truck), value: [1], partners: [driver], ttl: .seconds(60), stamp: stamp))
+        #expect(try await cache.lookup(key(truck)).value == [1])
+        // As Redis would under memory pressure: the generations go, the entry stays.
+        _ = try await cache.client.send(["DEL", "\(cache.prefix):g:\(truck.type)/\(truck.key)"])
+        #expect(try await cache.lookup(key(truck)).value == nil, "the owner's generation is gone")
+        let again = try await cache.lookup(key(truck)).stamp
+        #expect(try await cache.fill(key(truck), value: [2], partners: [driver], ttl: .seconds(60), stamp: again))
+        _ = try await cache.client.send(["DEL", "\(cache.prefix):G"])
+        #expect(try await cache.lookup(key(truck)).value == nil, "the whole-memory generation is gone")
+    }
+
     @Test func aMissingServerIsAnErrorNamingIt() async throws {
         let port = try LoopbackSocket.freePort()
         let cache = try RedisCacheStore.connect(url: "redis://127.0.0.1:\(port)", namespace: "dead", commandTimeout: .seconds(1))
