@@ -53,27 +53,15 @@ extension MemoryService {
     /// while no write names the fact's partner, which is what the entry's
     /// partners guard.
     static func withLaterFacts(_ facts: [FactVersion], store: any TemporalStore, ontology: Ontology, knownAt: Timestamp) async throws -> [FactVersion] {
-        var probes: [LaterFactProbe] = []
-        var asking: [(index: Int, fromSource: Int?, toTarget: Int?)] = []
+        var questions = LaterFactQuestions()
         for (index, fact) in facts.enumerated() where fact.later == nil {
             guard let cardinality = ontology.relationType(fact.relation)?.cardinality, cardinality != .manyToMany else { continue }
-            var question: (index: Int, fromSource: Int?, toTarget: Int?) = (index, nil, nil)
-            if cardinality.supersedesBySource {
-                question.fromSource = probes.count
-                probes.append(LaterFactProbe(relation: fact.relation, side: .from, entity: fact.from.id, after: fact.validAt))
-            }
-            if cardinality.supersedesByTarget {
-                question.toTarget = probes.count
-                probes.append(LaterFactProbe(relation: fact.relation, side: .to, entity: fact.to.id, after: fact.validAt))
-            }
-            asking.append(question)
+            questions.ask(index: index, relation: fact.relation, cardinality: cardinality, from: fact.from.id, to: fact.to.id, after: fact.validAt)
         }
-        guard !probes.isEmpty else { return facts }
-        let answers = try await store.earliestFacts(probes, knownAt: knownAt)
+        guard !questions.probes.isEmpty else { return facts }
         var enriched = facts
-        for question in asking {
-            enriched[question.index].later = LaterFacts(
-                fromSource: question.fromSource.flatMap { answers[$0] }, toTarget: question.toTarget.flatMap { answers[$0] })
+        for answer in questions.answers(try await store.earliestFacts(questions.probes, knownAt: knownAt)) {
+            enriched[answer.index].later = answer.later
         }
         return enriched
     }

@@ -101,31 +101,19 @@ extension MemoryService {
     /// returned with them, or, for those without, from one batched question to the graph store.
     func settlingSupersession(_ instances: [RelationInstance], ontology: Ontology, knownAt: Timestamp) async throws -> [RelationInstance] {
         var settled = instances
-        var probes: [LaterFactProbe] = []
-        var asking: [(index: Int, cardinality: Cardinality, fromSource: Int?, toTarget: Int?)] = []
+        var questions = LaterFactQuestions()
         for (index, instance) in instances.enumerated() {
             guard let cardinality = ontology.relationType(instance.relation)?.cardinality, cardinality != .manyToMany else { continue }
             if let later = instance.later {
                 settled[index].supersededAt = later.supersession(under: cardinality)
                 continue
             }
-            var question: (index: Int, cardinality: Cardinality, fromSource: Int?, toTarget: Int?) = (index, cardinality, nil, nil)
-            if cardinality.supersedesBySource {
-                question.fromSource = probes.count
-                probes.append(LaterFactProbe(relation: instance.relation, side: .from, entity: instance.from.id, after: instance.validAt))
-            }
-            if cardinality.supersedesByTarget {
-                question.toTarget = probes.count
-                probes.append(LaterFactProbe(relation: instance.relation, side: .to, entity: instance.to.id, after: instance.validAt))
-            }
-            asking.append(question)
+            questions.ask(
+                index: index, relation: instance.relation, cardinality: cardinality, from: instance.from.id, to: instance.to.id, after: instance.validAt)
         }
-        guard !probes.isEmpty else { return settled }
-        let answers = try await store.earliestFacts(probes, knownAt: knownAt)
-        for question in asking {
-            let later = LaterFacts(
-                fromSource: question.fromSource.flatMap { answers[$0] }, toTarget: question.toTarget.flatMap { answers[$0] })
-            settled[question.index].supersededAt = later.supersession(under: question.cardinality)
+        guard !questions.probes.isEmpty else { return settled }
+        for answer in questions.answers(try await store.earliestFacts(questions.probes, knownAt: knownAt)) {
+            settled[answer.index].supersededAt = answer.later.supersession(under: answer.cardinality)
         }
         return settled
     }
