@@ -26,6 +26,12 @@ public final class AdmissionGate: Sendable {
     private let state = Mutex(State())
     private let refused = Counter(label: "apex_http_overloaded_total")
 
+    /// Requests running now.
+    public var runningCount: Int { state.withLock { $0.running } }
+
+    /// Requests waiting for a turn now.
+    public var waitingCount: Int { state.withLock { $0.waitingCount } }
+
     public init(maxRunning: Int = 16, maxWaiting: Int = 4096) {
         self.maxRunning = max(1, maxRunning)
         self.maxWaiting = max(0, maxWaiting)
