@@ -21,11 +21,10 @@ import Testing
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, try? JSONParser.parse(Array(data)))
     }
 
-    static func serve(databaseURL: String, cacheURL: String, namespace: String, example: Bool) async throws -> (ChildProcess, Int) {
-        var arguments = [
-            "serve", "--host", "127.0.0.1", "--port", "0", "--database-url", databaseURL, "--cache-url", cacheURL, "--cache-namespace", namespace,
-            "--log-level", "warning",
-        ]
+    static func serve(databaseURL: String?, cacheURL: String, namespace: String, example: Bool, data: String? = nil) async throws -> (ChildProcess, Int) {
+        var arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--cache-url", cacheURL, "--cache-namespace", namespace, "--log-level", "warning"]
+        if let databaseURL { arguments += ["--database-url", databaseURL] }
+        if let data { arguments += ["--data", data] }
         if example { arguments += ["--example", "--example-dir", ApexBinary.exampleDirectory] }
         let process = try ApexBinary.start(arguments, name: "apex serve")
         let port: Int? = try await process.waitForOutput(within: .seconds(60)) { output in
@@ -51,6 +50,30 @@ import Testing
             else { return nil }
             return "\(type) \(entity)/\(key)"
         }.sorted()
+    }
+
+    @Test func withRedisDownReadsComeFromTheStoresHealthIsDegradedAndWritesAreRefused() async throws {
+        let data = try SpecFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        // Loaded first without a cache: with the cache down, apex serve --example would refuse to write the example.
+        let example = ApexBinary.exampleDirectory
+        let loaded = try await ApexBinary.run([
+            "ingest", "\(example)/records.jsonl", "--ontology", "\(example)/ontology.yaml", "--data", data,
+        ])
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let deadPort = try LoopbackSocket.freePort()
+        let (server, port) = try await Self.serve(
+            databaseURL: nil, cacheURL: "redis://127.0.0.1:\(deadPort)", namespace: "down", example: false, data: data)
+        defer { server.stopAndRemove() }
+        #expect(try await Self.relations(port, "6544").contains("ASSIGNED_TO Driver/D-17"), "answers come from the store")
+        let health = try await Self.request(port, "GET", "/health")
+        #expect(health.status == 200, "\(String(describing: health.body))")
+        #expect(health.body?["status"] == "degraded" && health.body?["stores"]?["cache"]?["status"] == "down", "\(String(describing: health.body))")
+        let status = #"{"kind":"state","entity":{"type":"Tractor","key":"6544"},"valid_at":"2025-06-02T00:00:00Z","set":{"status":"in_repair"}}"#
+        let refused = try await Self.request(port, "POST", "/api/v1/records", body: status)
+        #expect(refused.status == 503 && refused.body?["error"]?["code"] == "cache_unavailable", "\(String(describing: refused.body))")
+        let state = try await Self.request(port, "GET", "/api/v1/entities/Tractor/6544/state")
+        #expect(state.body?["properties"]?["status"] != "in_repair", "nothing was written")
     }
 
     @Test func aWriteThroughOneServerIsSeenThroughTheOther() async throws {
