@@ -40,14 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Scratch directory (default: a new temporary directory, removed afterwards).")
         var scratch: String?
 
-        @Option(name: .customLong("database-url"), help: "Benchmark PostgreSQL at this URL (postgres://...) instead of the embedded store.")
-        var databaseURL: String?
-
-        @Option(name: .customLong("graph-url"), help: "Keep facts in a scratch graph on this FalkorDB server (falkordb://host:port).")
-        var graphURL: String?
-
-        @Flag(name: .long, help: "Print the figures as one JSON object.")
-        var json = false
+        @OptionGroup var stores: BenchStoreOptions
 
         func validate() throws {
             guard versions > 0, entities > 0, queries > 0 else { throw ValidationError("--versions, --entities and --queries must be positive") }
@@ -57,16 +50,10 @@ struct BenchCommand: AsyncParsableCommand {
             let directory = scratch ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { if scratch == nil { try? FileManager.default.removeItem(atPath: directory) } }
-            let quiet = json
             let benchmark = TemporalBenchmark(
                 workload: TemporalWorkload(versions: versions, entities: entities, seed: seed), queries: queries, directory: directory,
-                databaseURL: databaseURL, graphURL: graphURL, log: { message in if !quiet { Console.error("bench: " + message) } })
-            let figures = try await benchmark.run()
-            if json {
-                print(JSONWriter.string(figures))
-            } else {
-                Console.answer(figures)
-            }
+                databaseURL: stores.databaseURL, graphURL: stores.graphURL, log: stores.log)
+            stores.report(try await benchmark.run())
         }
     }
 
@@ -101,14 +88,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .customLong("cache-url"), help: "redis://host:port (a fresh namespace) or memory:// (default: $APEX_CACHE_URL).")
         var cacheURL: String?
 
-        @Option(name: .customLong("database-url"), help: "Benchmark PostgreSQL at this URL instead of the embedded store.")
-        var databaseURL: String?
-
-        @Option(name: .customLong("graph-url"), help: "Keep facts in a scratch graph on this FalkorDB server (falkordb://host:port).")
-        var graphURL: String?
-
-        @Flag(name: .long, help: "Print the figures as one JSON object.")
-        var json = false
+        @OptionGroup var stores: BenchStoreOptions
 
         func validate() throws {
             guard entities > 1, operations > 0 else { throw ValidationError("--entities must be at least 2 and --operations positive") }
@@ -120,12 +100,10 @@ struct BenchCommand: AsyncParsableCommand {
             guard let url = cacheURL ?? ProcessInfo.processInfo.environment["APEX_CACHE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
                 throw CLIError.badArgument("apex bench cache needs --cache-url redis://host:port (or memory://), or APEX_CACHE_URL")
             }
-            let quiet = json
             let benchmark = CacheBenchmark(
                 workload: CacheWorkload(entities: entities, exponent: zipf, seed: seed), operations: operations, writePercent: writePercent,
-                databaseURL: databaseURL, graphURL: graphURL, cacheURL: url, log: { message in if !quiet { Console.error("bench: " + message) } })
-            let figures = try await benchmark.run()
-            if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
+                databaseURL: stores.databaseURL, graphURL: stores.graphURL, cacheURL: url, log: stores.log)
+            stores.report(try await benchmark.run())
         }
     }
 
@@ -158,31 +136,22 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seed of the generated data.")
         var seed: UInt64 = 42
 
-        @Option(name: .customLong("database-url"), help: "Benchmark PostgreSQL at this URL instead of the embedded store.")
-        var databaseURL: String?
-
-        @Option(name: .customLong("graph-url"), help: "Keep facts in a scratch graph on this FalkorDB server (falkordb://host:port).")
-        var graphURL: String?
+        @OptionGroup var stores: BenchStoreOptions
 
         @Flag(name: .customLong("keep-graph"), help: "Keep the scratch FalkorDB graph and print its name.")
         var keepGraph = false
 
-        @Flag(name: .long, help: "Print the figures as one JSON object.")
-        var json = false
-
         func validate() throws {
             guard entities > 10, facts > 0, queries > 0 else { throw ValidationError("--entities must exceed 10; --facts and --queries must be positive") }
             guard (1...5).contains(depth) else { throw ValidationError("--depth must be 1 to 5") }
-            if keepGraph, graphURL == nil { throw ValidationError("--keep-graph needs --graph-url") }
+            if keepGraph, stores.graphURL == nil { throw ValidationError("--keep-graph needs --graph-url") }
         }
 
         func run() async throws {
-            let quiet = json
             let benchmark = GraphBenchmark(
-                workload: GraphWorkload(entities: entities, facts: facts, seed: seed), queries: queries, depth: depth, databaseURL: databaseURL,
-                graphURL: graphURL, keepGraph: keepGraph, log: { message in if !quiet { Console.error("bench: " + message) } })
-            let figures = try await benchmark.run()
-            if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
+                workload: GraphWorkload(entities: entities, facts: facts, seed: seed), queries: queries, depth: depth,
+                databaseURL: stores.databaseURL, graphURL: stores.graphURL, keepGraph: keepGraph, log: stores.log)
+            stores.report(try await benchmark.run())
         }
     }
 
@@ -252,5 +221,28 @@ struct BenchCommand: AsyncParsableCommand {
             let figures = try await benchmark.run()
             if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
         }
+    }
+}
+
+/// The options the store benchmarks share: which servers to run on, and how to print the figures.
+struct BenchStoreOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "Benchmark PostgreSQL at this URL (postgres://..., a scratch schema) instead of the embedded store.")
+    var databaseURL: String?
+
+    @Option(name: .customLong("graph-url"), help: "Keep facts in a scratch graph on this FalkorDB server (falkordb://host:port).")
+    var graphURL: String?
+
+    @Flag(name: .long, help: "Print the figures as one JSON object.")
+    var json = false
+
+    /// Progress on standard error, unless the figures go out as JSON.
+    var log: @Sendable (String) -> Void {
+        let quiet = json
+        return { message in if !quiet { Console.error("bench: " + message) } }
+    }
+
+    /// Prints the figures: one JSON object with --json, else readable.
+    func report(_ figures: JSONValue) {
+        if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
     }
 }
