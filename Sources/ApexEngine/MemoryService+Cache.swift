@@ -5,6 +5,9 @@ extension MemoryService {
     /// Entities a write may name before it invalidates the whole cache rather than each of them.
     static let largestScopedWrite = 2_000
 
+    /// Partners an entry may depend on: a lookup checks each one's generation, so a hub entity with more is not cached.
+    static let mostPartners = 256
+
     /// What is stored about one entity, from the cache when it holds a current entry (docs/cache.md).
     ///
     /// A question as known now reads the entity's "latest" entry, which holds
@@ -40,9 +43,10 @@ extension MemoryService {
                 else { return MemoryCache.Computed(value: snapshot, fill: nil) }
                 // Kept with its later facts, so that an answer from the entry needs no store at all.
                 snapshot.facts = try await Self.withLaterFacts(snapshot.facts, store: store, ontology: ontology, knownAt: knownAt)
+                let partners = Self.partners(of: ref, in: snapshot, ontology: ontology)
+                guard partners.count <= Self.mostPartners else { return MemoryCache.Computed(value: snapshot, fill: nil) }
                 let header = SnapshotCodec.Header(ontologyHash: SnapshotCodec.hash(source), knownAt: knownAt, seesEveryRow: snapshot.seesEveryRow)
-                let fill = MemoryCache.Fill(
-                    key: key, bytes: SnapshotCodec.encode(snapshot, header: header), partners: Self.partners(of: ref, in: snapshot, ontology: ontology))
+                let fill = MemoryCache.Fill(key: key, bytes: SnapshotCodec.encode(snapshot, header: header), partners: partners)
                 return MemoryCache.Computed(value: snapshot, fill: fill)
             })
     }

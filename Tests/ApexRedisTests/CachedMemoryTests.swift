@@ -136,6 +136,24 @@ import Testing
         }
     }
 
+    @Test func aHubWithMorePartnersThanAnEntryMayHoldIsReadFromTheStores() async throws {
+        let services = try await Self.services(1, cacheURL: try RedisTestServer.url(), namespace: RedisTestServer.freshNamespace())
+        let memory = services[0]
+        let count = MemoryService.mostPartners + 10
+        try await memory.ingest(lines: (0..<count).map { index in
+            SpecFixtures.fact("OWNS", from: ("Company", "CO-1"), to: ("Tractor", "T-\(index)"), validAt: "2025-01-05T00:00:00Z")
+        })
+        let hub = EntityRef(type: "Company", key: "CO-1")
+        #expect(try await memory.state(of: hub).relations.count == count)
+        let hits = memory.cache?.counters.totals.hits ?? 0
+        #expect(try await memory.state(of: hub).relations.count == count)
+        #expect(memory.cache?.counters.totals.hits == hits, "no entry was stored for the hub")
+        // A tractor has one partner (its owner): it is cached as usual.
+        _ = try await memory.state(of: EntityRef(type: "Tractor", key: "T-0"))
+        _ = try await memory.state(of: EntityRef(type: "Tractor", key: "T-0"))
+        #expect((memory.cache?.counters.totals.hits ?? 0) == hits + 1)
+    }
+
     @Test func aNewProcessWarmsTheEntitiesReadMostBeforeItsFirstRequest() async throws {
         let namespace = RedisTestServer.freshNamespace()
         let services = try await Self.services(2, cacheURL: try RedisTestServer.url(), namespace: namespace)
