@@ -102,15 +102,7 @@ public struct DocumentService: Sendable {
     /// Runs a document write between the cache's two invalidations of the search answers.
     private func invalidatingSearches(_ write: () async throws -> Void) async throws {
         guard let cache else { return try await write() }
-        let scope = CacheWriteScope(entities: [Self.documentsOwner])
-        try await cache.beginWrite(scope)
-        do {
-            try await write()
-            await cache.endWrite(scope)
-        } catch {
-            await cache.endWrite(scope)
-            throw error
-        }
+        try await cache.invalidating(CacheWriteScope(entities: [Self.documentsOwner]), write)
     }
 
     /// The search itself, over the stores.

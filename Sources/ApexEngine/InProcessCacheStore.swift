@@ -61,7 +61,7 @@ public final class InProcessCacheStore: CacheStore {
                 !Self.isBusy(key.owner, in: state, now: now), !partners.contains(where: { Self.isBusy($0, in: state, now: now) })
             else { return false }
             if state.entries.count >= capacity, state.entries[key] == nil {
-                // Full: drop what has expired, else an arbitrary tenth (a cache may forget anything).
+                // Full: drop what has expired, else everything (a cache may forget anything).
                 state.entries = state.entries.filter { $0.value.expires > now }
                 if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             }

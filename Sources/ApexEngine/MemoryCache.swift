@@ -7,7 +7,7 @@ import Synchronization
 /// A read looks its key up; on a miss one caller per key (in this process
 /// through ``SingleFlight``, across processes through the store's fill claim)
 /// reads the stores and fills, while the others wait for its answer. Any cache
-/// error is counted, marks the cache degraded, and the answer comes from the
+/// error is counted, makes reads skip the cache for ``CacheSettings/retryAfter``, and the answer comes from the
 /// stores instead: a cache outage makes reads slower, never wrong. Writes are
 /// the opposite: they must reach the cache before the stores (see
 /// ``MemoryService``), so that no process can keep serving what they replace.
@@ -16,7 +16,6 @@ public final class MemoryCache: Sendable {
     public let settings: CacheSettings
     public let counters = CacheCounters()
     let flights = SingleFlight()
-    private let lastError = Mutex<String?>(nil)
     /// Until when reads skip the cache after it failed, so that a dead or paused Redis costs one timeout, not one per request.
     private let skipUntil = Mutex<ContinuousClock.Instant?>(nil)
     /// Reads not yet added to the cache's read counts (see ``noteRead(_:)``).
@@ -151,8 +150,22 @@ public final class MemoryCache: Sendable {
         try? await store.recordReads(batch)
     }
 
+    /// Runs a store write between the cache's two invalidations of `scope`: the first must succeed (else nothing is
+    /// written), the second runs whether the write succeeded or not, and its failure leaves the marks to expire.
+    func invalidating<Result: Sendable>(_ scope: CacheWriteScope, _ write: () async throws -> Result) async throws -> Result {
+        try await beginWrite(scope)
+        do {
+            let result = try await write()
+            await endWrite(scope)
+            return result
+        } catch {
+            await endWrite(scope)
+            throw error
+        }
+    }
+
     /// Raises the generations of what a write touches before it writes; an error here stops the write.
-    func beginWrite(_ scope: CacheWriteScope) async throws {
+    private func beginWrite(_ scope: CacheWriteScope) async throws {
         do {
             try await store.beginWrite(scope)
             counters.invalidated(scope.entities.count)
@@ -163,7 +176,7 @@ public final class MemoryCache: Sendable {
     }
 
     /// Raises them again once the stores committed; an error here leaves the marks to expire (the write stands).
-    func endWrite(_ scope: CacheWriteScope) async {
+    private func endWrite(_ scope: CacheWriteScope) async {
         do {
             try await store.endWrite(scope)
         } catch {
@@ -178,18 +191,13 @@ public final class MemoryCache: Sendable {
         return health
     }
 
-    /// The last cache error since it last answered, if any.
-    public var lastFailure: String? { lastError.withLock { $0 } }
-
     private func failed(_ error: any Error) {
         counters.failed()
-        lastError.withLock { $0 = "\(error)" }
         skipUntil.withLock { $0 = ContinuousClock.now.advanced(by: settings.retryAfter) }
     }
 
     private func recovered() {
-        if lastError.withLock({ $0 }) != nil { lastError.withLock { $0 = nil } }
-        if skipUntil.withLock({ $0 }) != nil { skipUntil.withLock { $0 = nil } }
+        skipUntil.withLock { until in if until != nil { until = nil } }
     }
 }
 

@@ -59,7 +59,7 @@ extension MemoryService {
     static func withLaterFacts(_ facts: [FactVersion], store: any TemporalStore, ontology: Ontology, knownAt: Timestamp) async throws -> [FactVersion] {
         var questions = LaterFactQuestions()
         for (index, fact) in facts.enumerated() where fact.later == nil {
-            guard let cardinality = ontology.relationType(fact.relation)?.cardinality, cardinality != .manyToMany else { continue }
+            guard let cardinality = ontology.supersedingCardinality(of: fact.relation) else { continue }
             questions.ask(index: index, relation: fact.relation, cardinality: cardinality, from: fact.from.id, to: fact.to.id, after: fact.validAt)
         }
         guard !questions.probes.isEmpty else { return facts }
@@ -76,21 +76,9 @@ extension MemoryService {
     /// - Returns: how many entities were warmed (read and, where the cache took them, stored), and how many were asked.
     public func warmCache(limit: Int, concurrency: Int = 4) async -> (warmed: Int, asked: Int) {
         guard let cache, limit > 0, let hottest = try? await cache.store.hottest(limit: limit) else { return (0, 0) }
-        var warmed = 0
-        await withTaskGroup(of: Bool.self) { group in
-            var next = hottest.makeIterator()
-            func addOne() -> Bool {
-                guard let ref = next.next() else { return false }
-                group.addTask { (try? await self.state(of: ref)) != nil }
-                return true
-            }
-            for _ in 0..<max(1, concurrency) where addOne() {}
-            while let done = await group.next() {
-                if done { warmed += 1 }
-                _ = addOne()
-            }
-        }
-        return (warmed, hottest.count)
+        // An entity that cannot be read now (gone, or not existing yet) is simply not warmed.
+        let read = (try? await hottest.mapConcurrently(width: concurrency) { ref in (try? await self.state(of: ref)) != nil }) ?? []
+        return (read.filter { $0 }.count, hottest.count)
     }
 
     /// The entity with this id, from the cache's `entity_metadata` class when it has it: an id names the same type and key forever.
@@ -118,7 +106,7 @@ extension MemoryService {
     static func partners(of ref: EntityRef, in snapshot: EntitySnapshot, ontology: Ontology) -> [EntityRef] {
         var partners = Set<EntityRef>()
         for fact in snapshot.facts {
-            guard let cardinality = ontology.relationType(fact.relation)?.cardinality, cardinality != .manyToMany else { continue }
+            guard ontology.supersedingCardinality(of: fact.relation) != nil else { continue }
             partners.insert(fact.from.ref == ref ? fact.to.ref : fact.from.ref)
         }
         partners.remove(ref)
@@ -134,14 +122,6 @@ extension MemoryService {
     /// Runs a store write between the cache's two invalidations (no cache: just the write).
     func invalidating<Result: Sendable>(_ scope: CacheWriteScope, _ write: () async throws -> Result) async throws -> Result {
         guard let cache else { return try await write() }
-        try await cache.beginWrite(scope)
-        do {
-            let result = try await write()
-            await cache.endWrite(scope)
-            return result
-        } catch {
-            await cache.endWrite(scope)
-            throw error
-        }
+        return try await cache.invalidating(scope, write)
     }
 }

@@ -49,7 +49,7 @@ extension MemoryService {
         while let item = try checking.next() {
             for ref in item.record.entityRefs where seen.insert(ref).inserted { named.append(ref) }
             if !supersedes, case .fact(let fact) = item.record {
-                supersedes = ontology.relationType(fact.relation).map { $0.cardinality != .manyToMany } ?? false
+                supersedes = ontology.supersedingCardinality(of: fact.relation) != nil
             }
         }
         let scope = Self.cacheScope(named: seen, changesOntology: toStore != nil, supersedes: supersedes)

@@ -73,23 +73,14 @@ extension MemoryService {
     /// two of them once: what `facts(touchingAny:)` and `ends(touchingAny:)` answer, with the later facts of each.
     func cachedRelations(of entities: [EntityHandle], knownAt: Timestamp, explicitKnownAt: Bool) async throws -> ([FactVersion], [FactEnd]) {
         let wanted = Set(entities.map(\.id))
+        let snapshots = try await entities.mapConcurrently(width: Self.traversalReadsAtOnce) { entity in
+            (entity.id, try await self.snapshot(of: entity.ref, property: nil, includeFacts: true, knownAt: knownAt, explicitKnownAt: explicitKnownAt))
+        }
         var facts: [FactVersion] = []
         var ends: [FactEnd] = []
-        try await withThrowingTaskGroup(of: (EntityID, EntitySnapshot).self) { group in
-            var next = entities.makeIterator()
-            func addOne() -> Bool {
-                guard let entity = next.next() else { return false }
-                group.addTask {
-                    (entity.id, try await self.snapshot(of: entity.ref, property: nil, includeFacts: true, knownAt: knownAt, explicitKnownAt: explicitKnownAt))
-                }
-                return true
-            }
-            for _ in 0..<Self.traversalReadsAtOnce where addOne() {}
-            while let (id, snapshot) = try await group.next() {
-                facts += snapshot.facts.filter { $0.from.id == id || !wanted.contains($0.from.id) }
-                ends += snapshot.ends.filter { $0.from == id || !wanted.contains($0.from) }
-                _ = addOne()
-            }
+        for (id, snapshot) in snapshots {
+            facts += snapshot.facts.filter { $0.from.id == id || !wanted.contains($0.from.id) }
+            ends += snapshot.ends.filter { $0.from == id || !wanted.contains($0.from) }
         }
         return (facts, ends)
     }
@@ -103,7 +94,7 @@ extension MemoryService {
         var settled = instances
         var questions = LaterFactQuestions()
         for (index, instance) in instances.enumerated() {
-            guard let cardinality = ontology.relationType(instance.relation)?.cardinality, cardinality != .manyToMany else { continue }
+            guard let cardinality = ontology.supersedingCardinality(of: instance.relation) else { continue }
             if let later = instance.later {
                 settled[index].supersededAt = later.supersession(under: cardinality)
                 continue

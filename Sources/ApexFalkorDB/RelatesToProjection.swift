@@ -78,7 +78,7 @@ struct RelatesToProjection {
         var probes: [LaterFactProbe] = []
         var probeIndex: [Int: (fromSource: Int?, toTarget: Int?)] = [:]
         for (index, instance) in instances.enumerated() {
-            guard let cardinality = ontology.relationType(instance.relation)?.cardinality, cardinality != .manyToMany else { continue }
+            guard let cardinality = ontology.supersedingCardinality(of: instance.relation) else { continue }
             var slots: (fromSource: Int?, toTarget: Int?) = (nil, nil)
             if cardinality.supersedesBySource {
                 slots.fromSource = probes.count

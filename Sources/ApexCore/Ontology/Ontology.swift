@@ -27,6 +27,12 @@ public struct Ontology: Sendable, Equatable {
     public func relationType(_ name: String) -> RelationType? {
         relationTypes.first(where: { $0.name == name })
     }
+
+    /// The cardinality of a declared relation type whose facts a later fact may supersede; nil for `many_to_many` or undeclared.
+    public func supersedingCardinality(of relation: String) -> Cardinality? {
+        guard let cardinality = relationType(relation)?.cardinality, cardinality != .manyToMany else { return nil }
+        return cardinality
+    }
 }
 
 /// A kind of entity (Tractor, Driver, Invoice...) with its natural key and properties.
