@@ -97,6 +97,12 @@ public struct ComposedStore: TemporalStore {
         try await graph.ends(touchingAny: entities, knownAt: knownAt)
     }
 
+    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
+        -> TouchingRelations
+    {
+        try await graph.relations(touchingAny: entities, knownAt: knownAt, validBy: validBy, laterOf: laterOf)
+    }
+
     public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
         try await graph.earliestFact(relation: relation, side: side, entity: entity, after: after, knownAt: knownAt)
     }

@@ -42,14 +42,15 @@ extension MemoryService {
                 let (facts, ends) = try await cachedRelations(of: frontier, knownAt: knownAt, explicitKnownAt: explicit)
                 instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt)
             } else {
-                async let facts = store.facts(touchingAny: ids, knownAt: knownAt)
-                async let ends = store.ends(touchingAny: ids, knownAt: knownAt)
-                instances = RelationResolver.instances(facts: try await facts, ends: try await ends, knownAt: knownAt)
+                // Only instances valid at `at` lead further: facts valid later need not be read.
+                let read = try await store.relations(touchingAny: ids, knownAt: knownAt, validBy: at, laterOf: ontology.supersedingRelations)
+                instances = RelationResolver.instances(facts: read.facts, ends: read.ends, knownAt: knownAt)
             }
             var found: [EntityID: Neighbor] = [:]
             let candidates = instances.filter { $0.isOpen(at: at) && (filter?.contains($0.relation) ?? true) }
             for instance in try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt) where instance.isValid(at: at) {
-                for (parent, other) in [(instance.from, instance.to), (instance.to, instance.from)] {
+                for side in 0..<2 {
+                    let (parent, other) = side == 0 ? (instance.from, instance.to) : (instance.to, instance.from)
                     guard let parent = inFrontier[parent.id], direction.allows(from: instance.from.id, to: instance.to.id, leaving: parent.id),
                         other.id != start.id, reached[other.id] == nil
                     else { continue }
@@ -62,9 +63,12 @@ extension MemoryService {
             let next = found.values.map(\.entity)
             frontier = next
         }
-        let neighbors = reached.values.sorted {
-            ($0.depth, $0.entity.ref.type, $0.entity.ref.key) < ($1.depth, $1.entity.ref.type, $1.entity.ref.key)
-        }
+        // Sorted by position, not by moving the (large) neighbours themselves.
+        let unsorted = Array(reached.values)
+        let neighbors = unsorted.indices.sorted {
+            (unsorted[$0].depth, unsorted[$0].entity.ref.type, unsorted[$0].entity.ref.key)
+                < (unsorted[$1].depth, unsorted[$1].entity.ref.type, unsorted[$1].entity.ref.key)
+        }.map { unsorted[$0] }
         return NeighborsAnswer(
             entity: start, at: at, knownAt: knownAt, depth: depth, direction: direction, relations: filter.map { $0.sorted() }, neighbors: neighbors)
     }

@@ -8,6 +8,21 @@ extension FalkorDBStore {
 
     /// Every fact version touching any of `entities`, recorded by `knownAt`, each once.
     public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
+        try await facts(touchingAny: entities, knownAt: knownAt, validBy: nil)
+    }
+
+    /// One level of a traversal: the facts and the ends, side by side; with `validBy`, without the facts valid after it
+    /// and the ends that close those (see `GraphStore.relations`).
+    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
+        -> TouchingRelations
+    {
+        async let facts = facts(touchingAny: entities, knownAt: knownAt, validBy: validBy)
+        async let ends = ends(touchingAny: entities, knownAt: knownAt, validBy: validBy)
+        return TouchingRelations(facts: try await facts, ends: try await ends)
+    }
+
+    /// Every fact version touching any of `entities`, recorded by `knownAt` and valid by `validBy` (when given), each once.
+    func facts(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?) async throws -> [FactVersion] {
         guard !entities.isEmpty else { return [] }
         // Without the later facts that may supersede each version: FalkorDB 4.16 takes tens of milliseconds
         // for that as a subquery per row; the engine asks for the bounded ones in one batch (earliestFacts).
@@ -16,12 +31,15 @@ extension FalkorDBStore {
                 """
                 UNWIND $ids AS id
                 MATCH (:Entity {uuid: id})-[f:APEX_FACT]-(:Entity)
-                WHERE f.recorded_at <= $known
+                WHERE f.recorded_at <= $known AND ($valid IS NULL OR f.valid_at <= $valid)
                 WITH f, startNode(f) AS a, endNode(f) AS b
                 RETURN id(f), f.relation, a.uuid, a.apex_type, a.apex_key, b.uuid, b.apex_type, b.apex_key, f.valid_at, f.invalid_at,
                     f.recorded_at, f.fact
                 """,
-                [("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds))]),
+                [
+                    ("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds)),
+                    ("valid", validBy.map { .integer($0.microseconds) } ?? .null),
+                ]),
             readOnly: true, scalars: true)
         // An edge between two of the entities comes once per end.
         var seen = Set<Int64>()
@@ -42,9 +60,31 @@ extension FalkorDBStore {
 
     /// Every end record touching any of `entities`, recorded by `knownAt`, each once.
     public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
+        try await ends(touchingAny: entities, knownAt: knownAt, validBy: nil)
+    }
+
+    /// Every end record touching any of `entities`, recorded by `knownAt`, each once; with `validBy`, without those that
+    /// close an instance beginning after it (a fact of the pair valid after `validBy` and before the end).
+    func ends(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?) async throws -> [FactEnd] {
         guard !entities.isEmpty else { return [] }
-        let result = try await query(
-            CypherQuery(
+        let ids: CypherValue = .list(entities.map { .string($0.description) })
+        let query: CypherQuery
+        if let validBy {
+            query = CypherQuery(
+                """
+                UNWIND $ids AS id
+                MATCH (e:Entity {uuid: id})-[x:APEX_END]-(:Entity)
+                WHERE x.recorded_at <= $known
+                WITH x, startNode(x) AS a, endNode(x) AS b
+                OPTIONAL MATCH (a)-[n:APEX_FACT]->(b)
+                WHERE n.relation = x.relation AND n.valid_at > $valid AND n.valid_at < x.invalid_at AND n.recorded_at <= $known
+                WITH x, a, b, count(n) AS closing
+                WHERE closing = 0
+                RETURN id(x), x.relation, a.uuid, b.uuid, x.invalid_at, x.recorded_at
+                """,
+                [("ids", ids), ("known", .integer(knownAt.microseconds)), ("valid", .integer(validBy.microseconds))])
+        } else {
+            query = CypherQuery(
                 """
                 UNWIND $ids AS id
                 MATCH (e:Entity {uuid: id})-[x:APEX_END]-(:Entity)
@@ -52,8 +92,9 @@ extension FalkorDBStore {
                 WITH x, startNode(x) AS a, endNode(x) AS b
                 RETURN id(x), x.relation, a.uuid, b.uuid, x.invalid_at, x.recorded_at
                 """,
-                [("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds))]),
-            readOnly: true, scalars: true)
+                [("ids", ids), ("known", .integer(knownAt.microseconds))])
+        }
+        let result = try await self.query(query, readOnly: true, scalars: true)
         var seen = Set<Int64>()
         return try Self.distinct(result.rows, seen: &seen).map { row in
             guard row.count == 6, let relation = row[1].string, let from = row[2].string.flatMap(EntityID.init),

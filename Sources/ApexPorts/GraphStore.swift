@@ -18,6 +18,16 @@ public protocol GraphStore: Sendable {
     /// Every `end` record touching any of `entities`, each once, recorded at or before `knownAt`.
     func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd]
 
+    /// One level of a traversal: the facts and ends touching any of `entities`, recorded by `knownAt`, each once; the facts
+    /// of the relations in `laterOf` (those a later fact may supersede) with their ``LaterFacts`` where the store finds them
+    /// in the same read (the engine asks ``earliestFacts(_:knownAt:)`` for the rest).
+    ///
+    /// With `validBy`, a store may leave out the facts valid after it and the ends that close those (an end closes the
+    /// instance of its pair with the latest `valid_at` before its `invalid_at`): the instances valid at `validBy` and
+    /// their ends are then what they are with every row.
+    func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
+        -> TouchingRelations
+
     /// The smallest `valid_at` greater than `after` among facts of `relation` with `entity` on `side`, recorded by `knownAt`.
     ///
     /// This is what supersedes a fact under the `many_to_one`, `one_to_many` and `one_to_one` cardinalities.
@@ -53,6 +63,28 @@ extension GraphStore {
             found += try await ends(touching: entity, knownAt: knownAt).filter { $0.from == entity || !wanted.contains($0.from) }
         }
         return found
+    }
+}
+
+extension GraphStore {
+    /// The facts and the ends read side by side, without later facts, for stores without a single read for both.
+    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
+        -> TouchingRelations
+    {
+        async let facts = facts(touchingAny: entities, knownAt: knownAt)
+        async let ends = ends(touchingAny: entities, knownAt: knownAt)
+        return TouchingRelations(facts: try await facts, ends: try await ends)
+    }
+}
+
+/// What one level of a traversal reads: the fact versions and the end records touching its entities.
+public struct TouchingRelations: Sendable, Equatable {
+    public var facts: [FactVersion]
+    public var ends: [FactEnd]
+
+    public init(facts: [FactVersion], ends: [FactEnd]) {
+        self.facts = facts
+        self.ends = ends
     }
 }
 

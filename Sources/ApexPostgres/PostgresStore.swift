@@ -18,6 +18,8 @@ public struct PostgresStore: TemporalStore {
     public let url: PostgresURL
     let lifetime: ClientLifetime
     let logger: Logger
+    /// The types and keys of the entity ids read so far (they never change).
+    let entityRefs = EntityRefCache()
     /// How long a call waits for a pooled connection before it fails as "no connection" (HTTP 503).
     var leaseTimeout: Duration = .seconds(10)
 

@@ -72,6 +72,22 @@ extension ConformanceSuite {
                 between: EntityRef(type: "Driver", key: "D-2"), and: EntityRef(type: "Tractor", key: "6520"), knownAt: F.time("2025-12-01T00:00:00Z"))
             #expect(none.relations.isEmpty)
         },
+        ConformanceCase("a deeper level keeps each end on the instance it closes, even one that begins after T") { make in
+            // D-2 knows D-3 from January, and again from June; the end of September closes the June instance only.
+            let memory = try await make()
+            try await memory.ingest(lines: fleet + [
+                F.fact("KNOWS", from: ("Driver", "D-2"), to: ("Driver", "D-3"), validAt: "2025-01-01T00:00:00Z", recordedAt: "2025-01-01T00:00:00Z"),
+                F.fact("KNOWS", from: ("Driver", "D-2"), to: ("Driver", "D-3"), validAt: "2025-06-01T00:00:00Z", recordedAt: "2025-06-01T00:00:00Z"),
+                F.end("KNOWS", from: ("Driver", "D-2"), to: ("Driver", "D-3"), invalidAt: "2025-09-01T00:00:00Z", recordedAt: "2025-09-01T00:00:00Z"),
+            ])
+            let driver = EntityRef(type: "Driver", key: "D-1")
+            for at in ["2025-02-01T00:00:00Z", "2025-10-01T00:00:00Z"] {
+                let answer = try await memory.neighbors(of: driver, at: F.time(at), knownAt: F.time("2025-12-01T00:00:00Z"), depth: 2, relations: ["KNOWS"])
+                #expect(answer.neighbors.map(\.summary) == ["1 Driver/D-2 via KNOWS from Driver/D-1", "2 Driver/D-3 via KNOWS from Driver/D-2"])
+                #expect(answer.neighbors.last?.via.validAt == F.time("2025-01-01T00:00:00Z"))
+                #expect(answer.neighbors.last?.via.effectiveEnd == nil, "the January instance has no end at \(at)")
+            }
+        },
         ConformanceCase("a traversal from an unknown entity, too deep or over an undeclared relation is an error") { make in
             let memory = try await make()
             try await memory.ingest(lines: fleet)

@@ -33,6 +33,11 @@ public struct Ontology: Sendable, Equatable {
         guard let cardinality = relationType(relation)?.cardinality, cardinality != .manyToMany else { return nil }
         return cardinality
     }
+
+    /// The declared relation types whose facts a later fact may supersede (every cardinality but `many_to_many`).
+    public var supersedingRelations: Set<String> {
+        Set(relationTypes.filter { $0.cardinality != .manyToMany }.map(\.name))
+    }
 }
 
 /// A kind of entity (Tractor, Driver, Invoice...) with its natural key and properties.

@@ -27,13 +27,19 @@ public enum RelationResolver {
             if let current = latest[key], !version.wins(over: current) { continue }
             latest[key] = version
         }
+        // The starts of the pairs that have ends: only those are needed to match an end with its instance.
+        let visibleEnds = ends.filter { $0.recordedAt <= knownAt }
         var byPair: [PairKey: [Timestamp]] = [:]
-        for key in latest.keys {
-            byPair[PairKey(relation: key.relation, from: key.from, to: key.to), default: []].append(key.validAt)
+        for end in visibleEnds { byPair[PairKey(relation: end.relation, from: end.from, to: end.to)] = [] }
+        if !byPair.isEmpty {
+            for key in latest.keys {
+                let pair = PairKey(relation: key.relation, from: key.from, to: key.to)
+                if byPair[pair] != nil { byPair[pair]?.append(key.validAt) }
+            }
+            for key in byPair.keys { byPair[key]?.sort() }
         }
-        for key in byPair.keys { byPair[key]?.sort() }
         var endedAt: [InstanceKey: Timestamp] = [:]
-        for end in ends where end.recordedAt <= knownAt {
+        for end in visibleEnds {
             let pair = PairKey(relation: end.relation, from: end.from, to: end.to)
             // The instance with the latest valid_at strictly before the end's invalid_at.
             guard let starts = byPair[pair], let closed = starts.last(where: { $0 < end.invalidAt }) else { continue }
