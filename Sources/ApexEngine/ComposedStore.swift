@@ -97,7 +97,7 @@ public struct ComposedStore: TemporalStore {
         try await graph.ends(touchingAny: entities, knownAt: knownAt)
     }
 
-    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
+    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: [String: Cardinality]) async throws
         -> TouchingRelations
     {
         try await graph.relations(touchingAny: entities, knownAt: knownAt, validBy: validBy, laterOf: laterOf)
@@ -130,6 +130,22 @@ public struct ComposedStore: TemporalStore {
     }
 
     public func health() async -> StoreHealth { await records.health() }
+
+    // MARK: Saga log (the record store's)
+
+    public func beginSaga(_ saga: SagaEntry) async throws { try await records.beginSaga(saga) }
+    public func sagasInFlight() async throws -> [SagaEntry] { try await records.sagasInFlight() }
+    public func saga(_ id: EntityID) async throws -> SagaEntry? { try await records.saga(id) }
+
+    public func claimSaga(_ id: EntityID, owner: SagaOwner, leaseUntil: Timestamp, now: Timestamp, goneOwner: SagaOwner?) async throws -> Bool {
+        try await records.claimSaga(id, owner: owner, leaseUntil: leaseUntil, now: now, goneOwner: goneOwner)
+    }
+
+    public func advanceSaga(_ id: EntityID, owner: SagaOwner, state: SagaState, stepsDone: [String], leaseUntil: Timestamp, at: Timestamp)
+        async throws -> Bool
+    {
+        try await records.advanceSaga(id, owner: owner, state: state, stepsDone: stepsDone, leaseUntil: leaseUntil, at: at)
+    }
 
     public func healthOfEachStore() async -> [StoreHealth] {
         async let records = records.healthOfEachStore()

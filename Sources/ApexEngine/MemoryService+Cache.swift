@@ -42,7 +42,7 @@ extension MemoryService {
                     let ontology = try? ontologyCache.parsed(source).ontology
                 else { return MemoryCache.Computed(value: snapshot, fill: nil) }
                 // Kept with its later facts, so that an answer from the entry needs no store at all.
-                snapshot.facts = try await Self.withLaterFacts(snapshot.facts, store: store, ontology: ontology, knownAt: knownAt)
+                snapshot.facts = try await Self.withLaterFacts(snapshot.facts, of: snapshot.entity?.id, store: store, ontology: ontology, knownAt: knownAt)
                 let partners = Self.partners(of: ref, in: snapshot, ontology: ontology)
                 guard partners.count <= Self.mostPartners else { return MemoryCache.Computed(value: snapshot, fill: nil) }
                 let header = SnapshotCodec.Header(ontologyHash: SnapshotCodec.hash(source), knownAt: knownAt, seesEveryRow: snapshot.seesEveryRow)
@@ -56,7 +56,10 @@ extension MemoryService {
     /// Only relations a later fact may supersede need them; the answers hold
     /// while no write names the fact's partner, which is what the entry's
     /// partners guard.
-    static func withLaterFacts(_ facts: [FactVersion], store: any TemporalStore, ontology: Ontology, knownAt: Timestamp) async throws -> [FactVersion] {
+    /// `entity` is the snapshot's own, whose every fact `facts` holds: questions about it need no store.
+    static func withLaterFacts(_ facts: [FactVersion], of entity: EntityID?, store: any TemporalStore, ontology: Ontology, knownAt: Timestamp) async throws
+        -> [FactVersion]
+    {
         var questions = LaterFactQuestions()
         for (index, fact) in facts.enumerated() where fact.later == nil {
             guard let cardinality = ontology.supersedingCardinality(of: fact.relation) else { continue }
@@ -64,7 +67,8 @@ extension MemoryService {
         }
         guard !questions.probes.isEmpty else { return facts }
         var enriched = facts
-        for answer in questions.answers(try await store.earliestFacts(questions.probes, knownAt: knownAt)) {
+        let local = LocalLaterFacts(facts: facts, complete: entity.map { [$0] } ?? [], knownAt: knownAt)
+        for answer in questions.answers(try await local.earliestFacts(questions.probes, knownAt: knownAt, store: store)) {
             enriched[answer.index].later = answer.later
         }
         return enriched

@@ -34,21 +34,23 @@ extension MemoryService {
             let ids = frontier.map(\.id)
             let inFrontier = Dictionary(frontier.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let instances: [RelationInstance]
+            var local = LocalLaterFacts()
             if level == 1 {
                 // The start's own facts came with the read that checked it exists.
                 instances = snapshot.relationInstances(knownAt: knownAt)
+                local = LocalLaterFacts(facts: snapshot.facts, complete: [start.id], knownAt: knownAt)
             } else if cache != nil {
                 // With a cache, each entity of the frontier is one entry: no store read when they are all cached.
                 let (facts, ends) = try await cachedRelations(of: frontier, knownAt: knownAt, explicitKnownAt: explicit)
                 instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt)
             } else {
                 // Only instances valid at `at` lead further: facts valid later need not be read.
-                let read = try await store.relations(touchingAny: ids, knownAt: knownAt, validBy: at, laterOf: ontology.supersedingRelations)
+                let read = try await store.relations(touchingAny: ids, knownAt: knownAt, validBy: at, laterOf: ontology.supersedingCardinalities)
                 instances = RelationResolver.instances(facts: read.facts, ends: read.ends, knownAt: knownAt)
             }
             var found: [EntityID: Neighbor] = [:]
             let candidates = instances.filter { $0.isOpen(at: at) && (filter?.contains($0.relation) ?? true) }
-            for instance in try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt) where instance.isValid(at: at) {
+            for instance in try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt, local: local) where instance.isValid(at: at) {
                 for side in 0..<2 {
                     let (parent, other) = side == 0 ? (instance.from, instance.to) : (instance.to, instance.from)
                     guard let parent = inFrontier[parent.id], direction.allows(from: instance.from.id, to: instance.to.id, leaving: parent.id),
@@ -94,7 +96,11 @@ extension MemoryService {
 
     /// The instances with `supersededAt` set under their relations' cardinalities: from the later facts the store
     /// returned with them, or, for those without, from one batched question to the graph store.
-    func settlingSupersession(_ instances: [RelationInstance], ontology: Ontology, knownAt: Timestamp) async throws -> [RelationInstance] {
+    ///
+    /// `local` answers the questions about entities whose every fact the caller already holds (a snapshot's own entity).
+    func settlingSupersession(_ instances: [RelationInstance], ontology: Ontology, knownAt: Timestamp, local: LocalLaterFacts = LocalLaterFacts())
+        async throws -> [RelationInstance]
+    {
         var settled = instances
         var questions = LaterFactQuestions()
         for (index, instance) in instances.enumerated() {
@@ -107,7 +113,7 @@ extension MemoryService {
                 index: index, relation: instance.relation, cardinality: cardinality, from: instance.from.id, to: instance.to.id, after: instance.validAt)
         }
         guard !questions.probes.isEmpty else { return settled }
-        for answer in questions.answers(try await store.earliestFacts(questions.probes, knownAt: knownAt)) {
+        for answer in questions.answers(try await local.earliestFacts(questions.probes, knownAt: knownAt, store: store)) {
             settled[answer.index].supersededAt = answer.later.supersession(under: answer.cardinality)
         }
         return settled

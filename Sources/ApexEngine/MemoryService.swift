@@ -104,7 +104,8 @@ public struct MemoryService: Sendable {
         var properties = order.compactMap { name in values[name].map { (name, $0) } }
         properties += values.filter { !order.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let candidates = snapshot.relationInstances(knownAt: knownAt).filter { $0.isOpen(at: at) }
-        var relations = try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt).filter { $0.isValid(at: at) }
+        let local = LocalLaterFacts(facts: snapshot.facts, complete: [handle.id], knownAt: knownAt)
+        var relations = try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt, local: local).filter { $0.isValid(at: at) }
         relations.sort(by: RelationResolver.order)
         return StateAnswer(entity: handle, at: at, knownAt: knownAt, properties: properties, relations: relations)
     }
@@ -157,7 +158,8 @@ public struct MemoryService: Sendable {
         let present = Set(snapshot.versions.map(\.property))
         let names = declared.filter(present.contains) + present.subtracting(declared).sorted()
         let properties = names.map { ($0, PropertyResolver.timeline(snapshot.versions, property: $0, knownAt: knownAt)) }
-        var relations = try await settlingSupersession(snapshot.relationInstances(knownAt: knownAt), ontology: ontology, knownAt: knownAt)
+        let local = LocalLaterFacts(facts: snapshot.facts, complete: [handle.id], knownAt: knownAt)
+        var relations = try await settlingSupersession(snapshot.relationInstances(knownAt: knownAt), ontology: ontology, knownAt: knownAt, local: local)
         relations.sort(by: RelationResolver.order)
         let documents = try await store.documents(mentioning: handle.id).map { ($0.id, $0.title) }
         return HistoryAnswer(entity: handle, knownAt: knownAt, properties: properties, relations: relations, documents: documents)

@@ -11,16 +11,6 @@ extension FalkorDBStore {
         try await facts(touchingAny: entities, knownAt: knownAt, validBy: nil)
     }
 
-    /// One level of a traversal: the facts and the ends, side by side; with `validBy`, without the facts valid after it
-    /// and the ends that close those (see `GraphStore.relations`).
-    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
-        -> TouchingRelations
-    {
-        async let facts = facts(touchingAny: entities, knownAt: knownAt, validBy: validBy)
-        async let ends = ends(touchingAny: entities, knownAt: knownAt, validBy: validBy)
-        return TouchingRelations(facts: try await facts, ends: try await ends)
-    }
-
     /// Every fact version touching any of `entities`, recorded by `knownAt` and valid by `validBy` (when given), each once.
     func facts(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?) async throws -> [FactVersion] {
         guard !entities.isEmpty else { return [] }

@@ -19,13 +19,13 @@ public protocol GraphStore: Sendable {
     func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd]
 
     /// One level of a traversal: the facts and ends touching any of `entities`, recorded by `knownAt`, each once; the facts
-    /// of the relations in `laterOf` (those a later fact may supersede) with their ``LaterFacts`` where the store finds them
-    /// in the same read (the engine asks ``earliestFacts(_:knownAt:)`` for the rest).
+    /// of the relations in `laterOf` (those a later fact may supersede, with their cardinalities) with their ``LaterFacts``
+    /// where the store finds them in the same read (the engine asks ``earliestFacts(_:knownAt:)`` for the rest).
     ///
     /// With `validBy`, a store may leave out the facts valid after it and the ends that close those (an end closes the
     /// instance of its pair with the latest `valid_at` before its `invalid_at`): the instances valid at `validBy` and
     /// their ends are then what they are with every row.
-    func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
+    func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: [String: Cardinality]) async throws
         -> TouchingRelations
 
     /// The smallest `valid_at` greater than `after` among facts of `relation` with `entity` on `side`, recorded by `knownAt`.
@@ -68,7 +68,7 @@ extension GraphStore {
 
 extension GraphStore {
     /// The facts and the ends read side by side, without later facts, for stores without a single read for both.
-    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
+    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: [String: Cardinality]) async throws
         -> TouchingRelations
     {
         async let facts = facts(touchingAny: entities, knownAt: knownAt)

@@ -1,11 +1,11 @@
 public import ApexCore
 
-/// A store that plays every role at once: records, facts, analytics, documents and snapshots in one database.
+/// A store that plays every role at once: records, facts, analytics, documents, snapshots and the saga log in one database.
 ///
 /// SQLite and PostgreSQL are such stores: an ingest is one transaction and a
 /// snapshot one read. The engine's ``ComposedStore`` is one too, built from a
 /// record store and a graph store that live apart.
-public protocol TemporalStore: RecordStore, GraphStore, AnalyticsStore, DocumentStore, SnapshotReader {}
+public protocol TemporalStore: RecordStore, GraphStore, AnalyticsStore, DocumentStore, SnapshotReader, SagaLog {}
 
 extension TemporalStore {
     /// Composes the snapshot from the separate reads (for adapters whose stores are apart).

@@ -7,16 +7,16 @@ import PostgresNIO
 extension PostgresStore {
     /// One level of a traversal in one prepared statement: facts (with the later facts of the superseding relations) and
     /// ends in one result, by id; the ends' types and keys come from ``EntityRefCache``, and from one more read for ids it lacks.
-    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: Set<String>) async throws
+    public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: [String: Cardinality]) async throws
         -> TouchingRelations
     {
         guard !entities.isEmpty else { return TouchingRelations(facts: [], ends: []) }
         let statement = TouchingRelationsStatement(
-            ids: entities.map(\.uuid), knownAt: knownAt.microseconds, laterOf: Array(laterOf), validBy: validBy?.microseconds)
+            ids: entities.map(\.uuid), knownAt: knownAt.microseconds, laterOf: Array(laterOf.keys), validBy: validBy?.microseconds)
         return try await relations(statement, laterOf: laterOf)
     }
 
-    func relations(_ statement: TouchingRelationsStatement, laterOf: Set<String>) async throws -> TouchingRelations {
+    func relations(_ statement: TouchingRelationsStatement, laterOf: [String: Cardinality]) async throws -> TouchingRelations {
         let (rows, refs) = try await onConnection { [entityRefs] connection, logger in
             let rows = try await Array(connection.execute(statement, logger: logger))
             var ids = Set<EntityID>()
@@ -47,7 +47,7 @@ extension PostgresStore {
                 FactVersion(
                     relation: row.relation, from: EntityHandle(id: row.from, ref: fromRef), to: EntityHandle(id: row.to, ref: toRef),
                     validAt: validAt, invalidAt: row.invalidAt, recordedAt: row.recordedAt, fact: row.fact,
-                    later: laterOf.contains(row.relation) ? LaterFacts(fromSource: row.laterFromSource, toTarget: row.laterToTarget) : nil))
+                    later: laterOf[row.relation] != nil ? LaterFacts(fromSource: row.laterFromSource, toTarget: row.laterToTarget) : nil))
         }
         return TouchingRelations(facts: facts, ends: ends)
     }

@@ -111,31 +111,31 @@ public struct RESPDecoder: Sendable {
 
     /// Reads one scalar or the header of one aggregate; nil when the buffer does not hold all of it yet.
     private mutating func readFrame(_ buffer: inout ByteBuffer) throws(RESPDecodingError) -> Step? {
-        guard let crOffset = try lineEnd(in: buffer) else { return nil }
-        let view = buffer.readableBytesView
-        let start = view.startIndex
-        let type = view[start]
-        let line = view[(start + 1)..<(start + crOffset)]
-        let headerLength = crOffset + 2
+        guard let header = try scanHeader(buffer) else { return nil }
+        let headerLength = header.crOffset + 2
+        let lineStart = buffer.readerIndex + 1
+        let lineLength = header.crOffset - 1
 
-        switch type {
+        switch header.type {
         case UInt8(ascii: "+"):
+            let text = buffer.getString(at: lineStart, length: lineLength) ?? ""
             buffer.moveReaderIndex(forwardBy: headerLength)
-            return .value(.simpleString(String(decoding: line, as: UTF8.self)))
+            return .value(.simpleString(text))
         case UInt8(ascii: "-"):
+            let text = buffer.getString(at: lineStart, length: lineLength) ?? ""
             buffer.moveReaderIndex(forwardBy: headerLength)
-            return .value(.error(String(decoding: line, as: UTF8.self)))
+            return .value(.error(text))
         case UInt8(ascii: ":"):
-            guard let number = Self.integer(line) else { throw .invalidInteger }
+            guard let number = header.number else { throw .invalidInteger }
             buffer.moveReaderIndex(forwardBy: headerLength)
             return .value(.integer(number))
         case UInt8(ascii: "_"):
-            guard line.isEmpty else { throw .invalidNull }
+            guard lineLength == 0 else { throw .invalidNull }
             buffer.moveReaderIndex(forwardBy: headerLength)
             return .value(.null)
         case UInt8(ascii: "#"):
             let flag: Bool
-            switch Array(line) {
+            switch buffer.getBytes(at: lineStart, length: lineLength) ?? [] {
             case [UInt8(ascii: "t")]: flag = true
             case [UInt8(ascii: "f")]: flag = false
             default: throw .invalidBoolean
@@ -143,26 +143,27 @@ public struct RESPDecoder: Sendable {
             buffer.moveReaderIndex(forwardBy: headerLength)
             return .value(.boolean(flag))
         case UInt8(ascii: ","):
-            guard let number = Self.double(line) else { throw .invalidDouble }
+            guard let number = Self.double(buffer.getBytes(at: lineStart, length: lineLength) ?? []) else { throw .invalidDouble }
             buffer.moveReaderIndex(forwardBy: headerLength)
             return .value(.double(number))
         case UInt8(ascii: "("):
-            guard Self.isBigNumber(line) else { throw .invalidBigNumber }
+            let digits = buffer.getBytes(at: lineStart, length: lineLength) ?? []
+            guard Self.isBigNumber(digits) else { throw .invalidBigNumber }
             buffer.moveReaderIndex(forwardBy: headerLength)
-            return .value(.bigNumber(String(decoding: line, as: UTF8.self)))
+            return .value(.bigNumber(String(decoding: digits, as: UTF8.self)))
         case UInt8(ascii: "$"), UInt8(ascii: "!"), UInt8(ascii: "="):
-            return try readBlob(type, line: line, headerLength: headerLength, &buffer)
+            return try readBlob(header.type, length: header.number, headerLength: headerLength, &buffer)
         case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"), UInt8(ascii: "%"), UInt8(ascii: "|"):
-            return try openAggregate(type, line: line, headerLength: headerLength, &buffer)
+            return try openAggregate(header.type, count: header.number, headerLength: headerLength, &buffer)
         default:
-            throw .unknownType(type)
+            throw .unknownType(header.type)
         }
     }
 
     /// A bulk string, bulk error or verbatim string: a length line, then that many bytes and CR LF.
-    private func readBlob(_ type: UInt8, line: ByteBufferView.SubSequence, headerLength: Int, _ buffer: inout ByteBuffer) throws(RESPDecodingError) -> Step? {
+    private func readBlob(_ type: UInt8, length: Int64?, headerLength: Int, _ buffer: inout ByteBuffer) throws(RESPDecodingError) -> Step? {
         let name = type == UInt8(ascii: "$") ? "bulk string" : type == UInt8(ascii: "!") ? "bulk error" : "verbatim string"
-        guard let length = Self.integer(line), length >= -1, length != -1 || type == UInt8(ascii: "$") else {
+        guard let length, length >= -1, length != -1 || type == UInt8(ascii: "$") else {
             throw .invalidLength(type: name)
         }
         if length == -1 {
@@ -191,7 +192,7 @@ public struct RESPDecoder: Sendable {
 
     /// The header of an array, set, push, map or attribute: its elements follow as frames of their own.
     private mutating func openAggregate(
-        _ type: UInt8, line: ByteBufferView.SubSequence, headerLength: Int, _ buffer: inout ByteBuffer
+        _ type: UInt8, count: Int64?, headerLength: Int, _ buffer: inout ByteBuffer
     ) throws(RESPDecodingError) -> Step {
         let kind: Frame.Kind
         let name: String
@@ -202,7 +203,7 @@ public struct RESPDecoder: Sendable {
         case UInt8(ascii: "%"): (kind, name) = (.map, "map")
         default: (kind, name) = (.attribute, "attribute")
         }
-        guard let count = Self.integer(line), count >= -1, count != -1 || kind == .array else { throw .invalidLength(type: name) }
+        guard let count, count >= -1, count != -1 || kind == .array else { throw .invalidLength(type: name) }
         if count == -1 {
             buffer.moveReaderIndex(forwardBy: headerLength)
             return .value(.array(nil))
@@ -230,20 +231,24 @@ public struct RESPDecoder: Sendable {
         return .opened
     }
 
-    /// The offset of the CR that ends the frame's first line (the type byte is at offset 0); nil when it has not arrived.
-    private func lineEnd(in buffer: ByteBuffer) throws(RESPDecodingError) -> Int? {
-        let view = buffer.readableBytesView
-        guard !view.isEmpty else { return nil }
-        let searched = view.prefix(limits.maxLineLength + 2)
-        guard let cr = searched.firstIndex(of: 0x0D) else {
-            if view.count > limits.maxLineLength + 1 { throw .lineTooLong(limit: limits.maxLineLength) }
-            return nil
+    /// The first line of the next frame: the offset of its CR (the type byte is at offset 0), its type byte, and the
+    /// line read as a decimal integer (nil when it is not one); nil when the whole line has not arrived.
+    ///
+    /// One pass over the raw bytes, with no view of the buffer (which would retain its storage per frame).
+    private func scanHeader(_ buffer: ByteBuffer) throws(RESPDecodingError) -> (crOffset: Int, type: UInt8, number: Int64?)? {
+        let limit = limits.maxLineLength
+        let scanned: Result<(crOffset: Int, type: UInt8, number: Int64?)?, RESPDecodingError> = buffer.withUnsafeReadableBytes { bytes in
+            guard !bytes.isEmpty else { return .success(nil) }
+            let searched = UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, limit + 2)])
+            guard let cr = searched.firstIndex(of: 0x0D) else {
+                return bytes.count > limit + 1 ? .failure(.lineTooLong(limit: limit)) : .success(nil)
+            }
+            if cr == 0 { return .failure(.unknownType(0x0D)) }
+            guard cr + 1 < bytes.count else { return .success(nil) }
+            guard bytes[cr + 1] == 0x0A else { return .failure(.missingCRLF) }
+            return .success((cr, bytes[0], Self.integer(UnsafeRawBufferPointer(rebasing: bytes[1..<cr]))))
         }
-        let offset = cr - view.startIndex
-        if offset == 0 { throw .unknownType(0x0D) }
-        guard cr + 1 < view.endIndex else { return nil }
-        guard view[cr + 1] == 0x0A else { throw .missingCRLF }
-        return offset
+        return try scanned.get()
     }
 
     /// A decimal integer with an optional sign that fits in 64 bits.

@@ -57,6 +57,8 @@ public enum RandomRecords {
             // Every fourth query is as known now, which also sees records stored without recorded_at.
             let knownAt = query % 4 == 3 ? nil : Timestamp(microseconds: origin.microseconds + Int64(query / 211 % 32) * day)
             results.append(await describe { try await memory.state(of: ref, at: at, knownAt: knownAt).json })
+            // Two or three hops: past the first level, each store reads the later facts its own way.
+            results.append(await describe { try await memory.neighbors(of: ref, at: at, knownAt: knownAt, depth: 2 + Int(query % 2)).json })
             if ref.type == "Tractor" {
                 let property = query % 2 == 0 ? "status" : "current_miles"
                 results.append(await describe { try await memory.timeline(of: ref, property: property, knownAt: knownAt).json })

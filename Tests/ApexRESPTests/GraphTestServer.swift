@@ -19,12 +19,16 @@ enum GraphTestServer {
     }
 
     /// The server's configuration with short bounds, so that a failing test fails fast.
-    static func configuration(_ version: RESPProtocol = .resp3, maxConnections: Int = 4) throws -> RESPConfiguration {
+    /// - Parameter patience: the command and lease timeouts; a test that checks sharing rather than speed gives more, since the
+    ///   whole suite runs at once on two cores and may keep its tasks waiting.
+    static func configuration(_ version: RESPProtocol = .resp3, maxConnections: Int = 4, patience: Duration = .seconds(10)) throws
+        -> RESPConfiguration
+    {
         var configuration = RESPConfiguration(url: try url(), protocolVersion: version)
         configuration.maxConnections = maxConnections
         configuration.connectTimeout = .seconds(5)
-        configuration.commandTimeout = .seconds(10)
-        configuration.leaseTimeout = .seconds(10)
+        configuration.commandTimeout = patience
+        configuration.leaseTimeout = patience
         return configuration
     }
 

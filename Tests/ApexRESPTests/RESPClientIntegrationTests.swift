@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func fiftyTasksShareAPoolOfFour() async throws {
-        try await GraphTestServer.withClient(try GraphTestServer.configuration(maxConnections: 4)) { client in
+        try await GraphTestServer.withClient(try GraphTestServer.configuration(maxConnections: 4, patience: .seconds(90))) { client in
             let prefix = GraphTestServer.key("concurrent")
             let ids = try await withThrowingTaskGroup(of: Set<Int>.self) { group in
                 for task in 0..<50 {

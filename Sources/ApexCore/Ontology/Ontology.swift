@@ -34,9 +34,11 @@ public struct Ontology: Sendable, Equatable {
         return cardinality
     }
 
-    /// The declared relation types whose facts a later fact may supersede (every cardinality but `many_to_many`).
-    public var supersedingRelations: Set<String> {
-        Set(relationTypes.filter { $0.cardinality != .manyToMany }.map(\.name))
+    /// The declared relation types whose facts a later fact may supersede, with their cardinalities (``supersedingCardinality(of:)``).
+    public var supersedingCardinalities: [String: Cardinality] {
+        var found: [String: Cardinality] = [:]
+        for type in relationTypes { found[type.name] = supersedingCardinality(of: type.name) }
+        return found
     }
 }
 

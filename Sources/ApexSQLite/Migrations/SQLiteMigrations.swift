@@ -11,5 +11,6 @@ public enum SQLiteMigrations {
         v0002StoreWatermark,
         v0003Documents,
         v0004VectorGeneration,
+        v0005SagaLog,
     ]
 }
