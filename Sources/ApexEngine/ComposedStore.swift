@@ -6,10 +6,10 @@ public import ApexPorts
 /// It plays every role of a ``TemporalStore`` by handing each to the store
 /// that owns it (DESIGN.md, "Who owns which data"): the ontology, the entity
 /// directory, property history, documents and analytics to the record store;
-/// facts, ends, churn and traversal to the graph store. An ingest writes the
-/// record store first (one transaction) and then the graph with the same
-/// engine-minted ids; the graph's writes are idempotent upserts, so writing
-/// a request again repairs a graph that missed it.
+/// facts, ends, churn and traversal to the graph store. An ingest is a saga
+/// (``ingestAsSaga(_:)``): the graph first, tagged with the saga, then the
+/// record store's transaction, which is the point of no return; the graph's
+/// writes are idempotent upserts keyed by the engine-minted ids.
 public struct ComposedStore: TemporalStore {
     /// The store of records, documents and analytics; its own fact tables stay empty.
     public let records: any TemporalStore
@@ -24,23 +24,31 @@ public struct ComposedStore: TemporalStore {
     // MARK: Writes
 
     public func ingest(_ request: IngestRequest) async throws -> IngestSummary {
-        var local = request
-        local.includesFacts = false
-        let summary = try await records.ingest(local)
-        guard !request.identities.ids.isEmpty else { return summary }
-        try await graph.ingest(request, entities: try await graphEntities(request))
-        return summary
+        guard !request.identities.ids.isEmpty else {
+            var local = request
+            local.includesFacts = false
+            return try await records.ingest(local)
+        }
+        return try await ingestAsSaga(request)
     }
 
-    /// Every entity the request names, with its property values valid at the ingestion time, as known now.
-    private func graphEntities(_ request: IngestRequest) async throws -> [GraphEntity] {
-        let now = request.ingestionTime
+    /// Undoes the graph writes of a saga that named `named` and did not commit (see ``GraphWriter/compensate(saga:touching:entities:ontology:now:)``):
+    /// the nodes of the entities the record store knows are written again from it.
+    public func compensate(saga: EntityID, named: [EntityHandle], ontology: Ontology, now: Timestamp) async throws {
+        let known = try await records.entityIDs(for: Set(named.map(\.ref)))
+        let kept = named.filter { known[$0.ref] == $0.id }
+        let entities = try await graphEntities(kept, ontology: ontology, at: now)
+        try await graph.compensate(saga: saga, touching: Set(named.map(\.id)), entities: entities, ontology: ontology, now: now)
+    }
+
+    /// The entities with their property values valid at `at`, as known now.
+    func graphEntities(_ handles: [EntityHandle], ontology: Ontology, at now: Timestamp) async throws -> [GraphEntity] {
         var entities: [GraphEntity] = []
-        entities.reserveCapacity(request.identities.ids.count)
-        for handle in request.identities.handles.sorted(by: { $0.id < $1.id }) {
+        entities.reserveCapacity(handles.count)
+        for handle in handles.sorted(by: { $0.id < $1.id }) {
             let versions = try await records.propertyVersions(of: handle.id, property: nil, knownAt: .distantFuture)
             let values = PropertyResolver.values(versions, at: now, knownAt: .distantFuture)
-            let order = request.ontologyInForce.entityType(handle.ref.type)?.properties.map(\.name) ?? []
+            let order = ontology.entityType(handle.ref.type)?.properties.map(\.name) ?? []
             let names = order.filter { values[$0] != nil } + values.keys.filter { !order.contains($0) }.sorted()
             let properties = names.compactMap { name -> (name: String, value: JSONValue)? in
                 guard let text = values[name], let value = try? JSONParser.parse(text) else { return nil }

@@ -123,6 +123,17 @@ extension MemoryService {
         return CacheWriteScope(entities: everything ? [] : named, everything: everything, supersedes: supersedes)
     }
 
+    /// Finishes or undoes the multi-store writes no live process holds (``ComposedStore/recoverSagas(owner:)``); when it did
+    /// any, every cache entry goes, since an entry filled between the crash and now may hold a half-written answer.
+    public func recoverInterruptedWrites() async throws -> [(saga: EntityID, outcome: SagaState)] {
+        guard let composed = store as? ComposedStore else { return [] }
+        let recovered = try await composed.recoverSagas()
+        if !recovered.isEmpty {
+            try await invalidating(CacheWriteScope(entities: [], everything: true, supersedes: true)) {}
+        }
+        return recovered
+    }
+
     /// Runs a store write between the cache's two invalidations (no cache: just the write).
     func invalidating<Result: Sendable>(_ scope: CacheWriteScope, _ write: () async throws -> Result) async throws -> Result {
         guard let cache else { return try await write() }

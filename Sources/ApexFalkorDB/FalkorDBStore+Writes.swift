@@ -7,24 +7,26 @@ extension FalkorDBStore {
 
     public func ingest(_ request: IngestRequest, entities: [GraphEntity]) async throws {
         let now = request.ingestionTime
-        try await upsert(entities, now: now)
+        let saga: CypherValue = request.saga.map { .string($0.description) } ?? .null
+        try await upsert(entities, now: now, saga: saga)
         let (facts, ends, implicit) = try collectRelations(request)
-        try await write(facts: facts)
-        try await write(ends: ends)
-        for item in implicit { try await writeImplicit(item, identities: request.identities) }
+        try await write(facts: facts, saga: saga)
+        try await write(ends: ends, saga: saga)
+        for item in implicit { try await writeImplicit(item, identities: request.identities, saga: saga) }
         var touched = Set<EntityID>()
         for key in facts.keys { touched.formUnion([key.from, key.to]) }
         for end in ends { touched.formUnion([end.from, end.to]) }
         for item in implicit {
             for ref in item.record.entityRefs { if let id = request.identities.ids[ref] { touched.insert(id) } }
         }
-        try await RelatesToProjection(store: self, ontology: request.ontologyInForce, now: now).refresh(around: touched)
+        try await RelatesToProjection(store: self, ontology: request.ontologyInForce, now: now, saga: saga).refresh(around: touched)
     }
 
     // MARK: Entity nodes
 
-    /// Creates or updates the `Entity` nodes: graphiti's fields, apex's id map, the current properties, one type label.
-    func upsert(_ entities: [GraphEntity], now: Timestamp) async throws {
+    /// Creates or updates the `Entity` nodes: graphiti's fields, apex's id map, the current properties, one type label;
+    /// a node it creates is tagged with `saga` (`apex_saga`), which stays with the node.
+    func upsert(_ entities: [GraphEntity], now: Timestamp, saga: CypherValue) async throws {
         var byType: [String: [GraphEntity]] = [:]
         for entity in entities { byType[entity.handle.ref.type, default: []].append(entity) }
         for (type, group) in byType.sorted(by: { $0.key < $1.key }) {
@@ -48,11 +50,14 @@ extension FalkorDBStore {
                         """
                         UNWIND $rows AS r
                         MERGE (n:Entity {uuid: r.uuid})
-                        WITH n, r, n.created_at AS created, n.created_at_us AS created_us
+                        WITH n, r, n.created_at AS created, n.created_at_us AS created_us, n.apex_saga AS creator
                         SET n = r.props, n.created_at = coalesce(created, $now), n.created_at_us = coalesce(created_us, $now_us),
-                            n.name_embedding = vecf32(r.embedding)
+                            n.name_embedding = vecf32(r.embedding), n.apex_saga = CASE WHEN created IS NULL THEN $saga ELSE creator END
                         """ + label,
-                        [("rows", .list(rows)), ("now", .string(GraphitiTime.string(now))), ("now_us", .integer(now.microseconds))]))
+                        [
+                            ("rows", .list(rows)), ("now", .string(GraphitiTime.string(now))), ("now_us", .integer(now.microseconds)),
+                            ("saga", saga),
+                        ]))
             }
         }
     }
@@ -80,6 +85,7 @@ extension FalkorDBStore {
     /// Node fields apex sets itself; a property of the same name is not copied onto the node.
     static let reservedNodeFields: Set<String> = [
         "uuid", "name", "group_id", "summary", "created_at", "created_at_us", "name_embedding", "labels", "attributes", "apex_type", "apex_key",
+        "apex_saga",
     ]
 
     /// A property value as a node property: scalars as they are, lists and objects as their JSON text.
@@ -131,7 +137,7 @@ extension FalkorDBStore {
     }
 
     /// Upserts fact versions; on an exact key tie the stored row changes only when the new one wins (``FactVersion/tie(invalidAt:fact:beats:_:)``).
-    func write(facts: [FactKey: FactRow]) async throws {
+    func write(facts: [FactKey: FactRow], saga: CypherValue) async throws {
         let rows: [CypherValue] = facts.sorted { $0.key.recordedAt < $1.key.recordedAt }.map { key, row in
             .map([
                 ("from", .string(key.from.description)), ("to", .string(key.to.description)), ("relation", .string(key.relation)),
@@ -146,19 +152,19 @@ extension FalkorDBStore {
                     UNWIND $rows AS r
                     MATCH (a:Entity {uuid: r.from}), (b:Entity {uuid: r.to})
                     MERGE (a)-[f:APEX_FACT {relation: r.relation, valid_at: r.valid_at, recorded_at: r.recorded_at}]->(b)
-                    ON CREATE SET f.invalid_at = r.invalid_at, f.fact = r.fact, f.source = r.source
+                    ON CREATE SET f.invalid_at = r.invalid_at, f.fact = r.fact, f.source = r.source, f.apex_saga = $saga
                     WITH f, r,
                         coalesce(r.invalid_at, $open) AS new_end, coalesce(f.invalid_at, $open) AS old_end
                     WHERE new_end < old_end
                         OR (new_end = old_end AND r.fact IS NOT NULL AND (f.fact IS NULL OR r.fact > f.fact))
                     SET f.invalid_at = r.invalid_at, f.fact = r.fact, f.source = r.source
                     """,
-                    [("rows", .list(Array(batch))), ("open", .integer(Int64.max))]))
+                    [("rows", .list(Array(batch))), ("open", .integer(Int64.max)), ("saga", saga)]))
         }
     }
 
     /// Inserts end records (an identical one is kept once).
-    func write(ends: Set<EndRow>) async throws {
+    func write(ends: Set<EndRow>, saga: CypherValue) async throws {
         let rows: [CypherValue] = ends.sorted { $0.recordedAt < $1.recordedAt }.map { row in
             .map([
                 ("from", .string(row.from.description)), ("to", .string(row.to.description)), ("relation", .string(row.relation)),
@@ -172,14 +178,14 @@ extension FalkorDBStore {
                     UNWIND $rows AS r
                     MATCH (a:Entity {uuid: r.from}), (b:Entity {uuid: r.to})
                     MERGE (a)-[x:APEX_END {relation: r.relation, invalid_at: r.invalid_at, recorded_at: r.recorded_at}]->(b)
-                    ON CREATE SET x.source = r.source
+                    ON CREATE SET x.source = r.source, x.apex_saga = $saga
                     """,
-                    [("rows", .list(Array(batch)))]))
+                    [("rows", .list(Array(batch))), ("saga", saga)]))
         }
     }
 
     /// A fact or end without `recorded_at`: stored unless the latest stored version at its valid time already says the same.
-    func writeImplicit(_ item: IngestRecord, identities: EntityIdentities) async throws {
+    func writeImplicit(_ item: IngestRecord, identities: EntityIdentities, saga: CypherValue) async throws {
         let recordedAt = item.recordedAt.microseconds
         switch item.record {
         case .state: return
@@ -200,7 +206,7 @@ extension FalkorDBStore {
                 readOnly: true)
             if let row = latest.rows.first, row.count == 2, row[0].integer == record.invalidAt?.microseconds, row[1].string == record.fact { return }
             let key = FactKey(from: from, relation: record.relation, validAt: record.validAt.microseconds, to: to, recordedAt: recordedAt)
-            try await write(facts: [key: FactRow(invalidAt: record.invalidAt?.microseconds, fact: record.fact, source: record.source)])
+            try await write(facts: [key: FactRow(invalidAt: record.invalidAt?.microseconds, fact: record.fact, source: record.source)], saga: saga)
         case .end(let record):
             let from = try identities.id(of: record.from)
             let to = try identities.id(of: record.to)
@@ -216,9 +222,12 @@ extension FalkorDBStore {
                     ]),
                 readOnly: true)
             if !found.rows.isEmpty { return }
-            try await write(ends: [
-                EndRow(relation: record.relation, from: from, to: to, invalidAt: record.invalidAt.microseconds, recordedAt: recordedAt, source: record.source)
-            ])
+            try await write(
+                ends: [
+                    EndRow(
+                        relation: record.relation, from: from, to: to, invalidAt: record.invalidAt.microseconds, recordedAt: recordedAt,
+                        source: record.source)
+                ], saga: saga)
         }
     }
 }

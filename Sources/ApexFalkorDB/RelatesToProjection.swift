@@ -15,9 +15,12 @@ struct RelatesToProjection {
     let store: FalkorDBStore
     let ontology: Ontology
     let now: Timestamp
+    /// The saga whose write this refresh is part of (or null): edges it creates (`apex_saga`) or expires (`apex_expired_by`) say so.
+    let saga: CypherValue
     private let ids = UUIDv7Generator()
 
-    init(store: FalkorDBStore, ontology: Ontology, now: Timestamp) {
+    init(store: FalkorDBStore, ontology: Ontology, now: Timestamp, saga: CypherValue = .null) {
+        self.saga = saga
         self.store = store
         self.ontology = ontology
         self.now = now
@@ -149,9 +152,12 @@ struct RelatesToProjection {
                     """
                     UNWIND $uuids AS id
                     MATCH ()-[e:RELATES_TO {uuid: id}]->()
-                    SET e.expired_at = $now, e.expired_at_us = $now_us
+                    SET e.expired_at = $now, e.expired_at_us = $now_us, e.apex_expired_by = $saga
                     """,
-                    [("uuids", .list(batch.map { .string($0) })), ("now", .string(GraphitiTime.string(now))), ("now_us", .integer(now.microseconds))]))
+                    [
+                        ("uuids", .list(batch.map { .string($0) })), ("now", .string(GraphitiTime.string(now))), ("now_us", .integer(now.microseconds)),
+                        ("saga", saga),
+                    ]))
         }
     }
 
@@ -178,11 +184,11 @@ struct RelatesToProjection {
                     CREATE (a)-[e:RELATES_TO {uuid: r.uuid, name: r.name, fact: r.fact, group_id: $group, episodes: [],
                         created_at: $now, created_at_us: $now_us, valid_at: r.valid_at, valid_at_us: r.valid_at_us}]->(b)
                     SET e.invalid_at = r.invalid_at, e.invalid_at_us = r.invalid_at_us, e.apex_fact = r.apex_fact,
-                        e.fact_embedding = vecf32(r.embedding)
+                        e.fact_embedding = vecf32(r.embedding), e.apex_saga = $saga
                     """,
                     [
                         ("rows", .list(rows)), ("group", .string(store.graph)), ("now", .string(GraphitiTime.string(now))),
-                        ("now_us", .integer(now.microseconds)),
+                        ("now_us", .integer(now.microseconds)), ("saga", saga),
                     ]))
         }
     }

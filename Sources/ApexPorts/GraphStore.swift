@@ -121,7 +121,18 @@ public struct LaterFactProbe: Sendable, Hashable {
 /// every entity the request names, for stores that keep it on their nodes.
 public protocol GraphWriter: GraphStore {
     /// Stores the facts and ends of the request, and the entity nodes it names; idempotent (upserts by id and version).
+    ///
+    /// With ``IngestRequest/saga``, what the write creates is tagged with it.
     func ingest(_ request: IngestRequest, entities: [GraphEntity]) async throws
+
+    /// Undoes what the saga's writes created: its facts, ends and nodes (around `touching`, the entities it named) go,
+    /// what it expired comes back, and the nodes of `entities` (as the record store holds them) are written again.
+    ///
+    /// Idempotent. A fact version the saga wrote again with a winning text (an exact key tie) keeps that text.
+    func compensate(saga: EntityID, touching: Set<EntityID>, entities: [GraphEntity], ontology: Ontology, now: Timestamp) async throws
+
+    /// Writes the nodes of `entities` again, with their properties as the record store holds them.
+    func rewriteNodes(_ entities: [GraphEntity], now: Timestamp) async throws
 
     /// Whether the store answers, and what it is.
     func health() async -> StoreHealth

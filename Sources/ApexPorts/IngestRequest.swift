@@ -18,11 +18,17 @@ public struct IngestRequest: Sendable {
     public var ingestionTime: Timestamp
     /// Makes the stream of checked records; each call starts from the first record.
     public var makeSource: @Sendable () throws -> any RecordSource
+    /// The saga this write belongs to, if any: a graph store tags what it creates with it, so that it can be undone
+    /// (``GraphWriter/compensate(saga:touching:entities:ontology:now:)``).
+    public var saga: EntityID?
+    /// The saga step the record store notes in the transaction that stores the records (see ``SagaCommit``).
+    public var sagaCommit: SagaCommit?
 
     public init(
         ontology: StoredOntology?, ontologyInForce: Ontology, identities: EntityIdentities, includesFacts: Bool = true,
-        ingestionTime: Timestamp, makeSource: @escaping @Sendable () throws -> any RecordSource
+        ingestionTime: Timestamp, saga: EntityID? = nil, makeSource: @escaping @Sendable () throws -> any RecordSource
     ) {
+        self.saga = saga
         self.ontology = ontology
         self.ontologyInForce = ontologyInForce
         self.identities = identities

@@ -111,3 +111,33 @@ public enum SagaSteps {
         return steps
     }
 }
+
+/// The saga step a record-store write completes in its own transaction: the saga's point of no return.
+///
+/// The store notes `stepsDone` on the saga in the same transaction as the
+/// records, and only while `owner` still holds the saga; otherwise it throws
+/// ``SagaTakenOver`` and stores nothing.
+public struct SagaCommit: Sendable, Equatable {
+    public var id: EntityID
+    public var owner: SagaOwner
+    public var stepsDone: [String]
+    public var at: Timestamp
+
+    public init(id: EntityID, owner: SagaOwner, stepsDone: [String], at: Timestamp) {
+        self.id = id
+        self.owner = owner
+        self.stepsDone = stepsDone
+        self.at = at
+    }
+}
+
+/// A saga was taken over (by a recovery that judged its owner gone) before its owner could commit it.
+public struct SagaTakenOver: Error, CustomStringConvertible {
+    public var id: EntityID
+
+    public init(id: EntityID) { self.id = id }
+
+    public var description: String {
+        "the write \(id) was taken over by a recovery before its records were stored; nothing of it was stored, run it again"
+    }
+}

@@ -26,6 +26,14 @@ extension PostgresStore {
                     accepted += 1
                 }
                 try await writer.finish()
+                if let commit = request.sagaCommit {
+                    let noted = try await connection.run(
+                        """
+                        UPDATE sagas SET steps_done = \(SagaSteps.encode(commit.stepsDone)), updated_at = \(commit.at.microseconds)
+                        WHERE id = \(commit.id.uuid) AND owner = \(commit.owner.description) AND state = 'running' RETURNING id
+                        """, logger: logger)
+                    guard !noted.isEmpty else { throw SagaTakenOver(id: commit.id) }
+                }
                 return IngestSummary(accepted: accepted, newEntities: request.identities.new.count)
             }
         } catch let error as PSQLError {

@@ -24,6 +24,12 @@ extension SQLiteStore {
                 accepted += 1
             }
             try writer.recordWatermark()
+            if let commit = request.sagaCommit {
+                try db.execute(
+                    sql: "UPDATE sagas SET steps_done = ?, updated_at = ? WHERE id = ? AND owner = ? AND state = 'running'",
+                    arguments: [SagaSteps.encode(commit.stepsDone), commit.at.microseconds, commit.id.blob, commit.owner.description])
+                guard db.changesCount == 1 else { throw SagaTakenOver(id: commit.id) }
+            }
             return IngestSummary(accepted: accepted, newEntities: request.identities.new.count)
         }
     }

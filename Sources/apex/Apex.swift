@@ -28,7 +28,7 @@ struct Apex: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, NeighborsCommand.self, RelationsCommand.self,
             EntityCommand.self, DocumentsCommand.self,
-            SearchCommand.self, MigrateCommand.self, BenchCommand.self,
+            SearchCommand.self, MigrateCommand.self, RecoverCommand.self, BenchCommand.self,
         ]
     )
 

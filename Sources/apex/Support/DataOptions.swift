@@ -85,9 +85,16 @@ struct DataOptions: ParsableArguments {
         graphURL ?? ProcessInfo.processInfo.environment["APEX_GRAPH_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// Opens the stores, applying pending migrations; with `mustExist`, a missing embedded store is an error.
+    /// Opens the stores, applying pending migrations, and finishes or undoes the writes an earlier process left half done
+    /// (it crashed or was killed); with `mustExist`, a missing embedded store is an error.
     func openService(mustExist: Bool) async throws -> MemoryService {
-        MemoryService(store: try await openStore(mustExist: mustExist), cache: try await openCache())
+        let memory = MemoryService(store: try await openStore(mustExist: mustExist), cache: try await openCache())
+        let recovered = try await memory.recoverInterruptedWrites()
+        if !recovered.isEmpty {
+            let finished = recovered.filter { $0.outcome == .committed }.count
+            Console.error("recovered \(recovered.count) interrupted write(s): \(finished) finished, \(recovered.count - finished) undone")
+        }
+        return memory
     }
 
     /// The cache URL in effect, nil for none.
