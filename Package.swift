@@ -120,6 +120,7 @@ let package = Package(
             name: "ApexHTTP",
             dependencies: [
                 "ApexCore", "ApexPorts", "ApexEngine",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -26,17 +26,19 @@ extension ComposedStore {
             id: Self.sagaIDs.next(unixMilliseconds: UInt64(max(0, started.microseconds / 1000))), kind: .ingest, owner: owner,
             leaseUntil: Timestamp(microseconds: started.microseconds + Self.sagaLease), startedAt: started, detail: SagaDetail.encode(named))
         try await records.beginSaga(saga)
-        FaultPoint.reached("ingest.begun")
+        SagaMetrics.count("started")
+        try FaultPoint.reached("ingest.begun")
         let summary: IngestSummary
         do {
             var tagged = request
             tagged.saga = saga.id
-            try await graph.ingest(tagged, entities: try await graphEntities(named, ontology: request.ontologyInForce, at: request.ingestionTime))
-            FaultPoint.reached("ingest.graph")
+            let entities = try await graphEntities(named, ontology: request.ontologyInForce, at: request.ingestionTime)
+            try await SagaMetrics.step("graph") { try await graph.ingest(tagged, entities: entities) }
+            try FaultPoint.reached("ingest.graph")
             var local = request
             local.includesFacts = false
             local.sagaCommit = SagaCommit(id: saga.id, owner: owner, stepsDone: ["graph", "records"], at: Self.wallClock)
-            summary = try await records.ingest(local)
+            summary = try await SagaMetrics.step("records") { try await records.ingest(local) }
         } catch {
             // What the log says decides: records stored (a lost reply) means finish; none means undo the graph step. When
             // the log cannot be read or the undo fails, the saga is left to recovery (any later apex process).
@@ -49,17 +51,19 @@ extension ComposedStore {
             }
             throw error
         }
-        FaultPoint.reached("ingest.records")
+        try FaultPoint.reached("ingest.records")
         try await finish(saga.id, named: named, ontology: request.ontologyInForce, owner: owner, at: request.ingestionTime)
         return summary
     }
 
     /// The last step of a saga whose records are stored: the nodes' properties from the record store; then it is committed.
     func finish(_ id: EntityID, named: [EntityHandle], ontology: Ontology, owner: SagaOwner, at: Timestamp) async throws {
-        try await graph.rewriteNodes(try await graphEntities(named, ontology: ontology, at: at), now: at)
-        FaultPoint.reached("ingest.nodes")
+        let entities = try await graphEntities(named, ontology: ontology, at: at)
+        try await SagaMetrics.step("graph") { try await graph.rewriteNodes(entities, now: at) }
+        try FaultPoint.reached("ingest.nodes")
         let now = Self.wallClock
         _ = try await records.advanceSaga(id, owner: owner, state: .committed, stepsDone: ["graph", "records", "nodes"], leaseUntil: now, at: now)
+        SagaMetrics.count("committed")
     }
 
     /// Undoes a saga's graph step and notes it compensated.
@@ -67,6 +71,7 @@ extension ComposedStore {
         try await compensate(saga: saga.id, named: named, ontology: ontology, now: Self.wallClock)
         let now = Self.wallClock
         _ = try await records.advanceSaga(saga.id, owner: owner, state: .compensated, stepsDone: saga.stepsDone, leaseUntil: now, at: now)
+        SagaMetrics.count("compensated")
     }
 
     /// Finishes or undoes every saga in flight that no live process holds: those whose owner on this host is gone, or whose
@@ -93,9 +98,11 @@ extension ComposedStore {
             if saga.stepsDone.contains("records") {
                 try await finish(saga.id, named: named, ontology: ontology, owner: owner, at: now)
                 recovered.append((saga.id, .committed))
+                SagaMetrics.count("recovered_committed")
             } else {
                 try await undo(saga, named: named, ontology: ontology, owner: owner)
                 recovered.append((saga.id, .compensated))
+                SagaMetrics.count("recovered_compensated")
             }
         }
         return recovered

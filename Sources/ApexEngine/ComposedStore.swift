@@ -65,6 +65,7 @@ public struct ComposedStore: TemporalStore {
     public func entity(_ ref: EntityRef) async throws -> EntityHandle? { try await records.entity(ref) }
     public func entity(id: EntityID) async throws -> EntityHandle? { try await records.entity(id: id) }
     public func entityIDs(for refs: Set<EntityRef>) async throws -> [EntityRef: EntityID] { try await records.entityIDs(for: refs) }
+    public func entities(after: EntityID?, limit: Int) async throws -> [EntityHandle] { try await records.entities(after: after, limit: limit) }
 
     public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {
         try await records.propertyVersions(of: entity, property: property, knownAt: knownAt)
@@ -79,6 +80,8 @@ public struct ComposedStore: TemporalStore {
     public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
         let recorded = try await records.snapshot(of: ref, property: property, includeFacts: false, knownAt: knownAt)
         guard includeFacts, let handle = recorded.entity else { return recorded }
+        // The sagas hidden as of the records' own read: a write is seen in both stores or in neither.
+        let graph = try await visibleGraph(as: recorded.sagaVisibility)
         async let facts = graph.facts(touching: handle.id, knownAt: knownAt)
         async let ends = graph.ends(touching: handle.id, knownAt: knownAt)
         // The record store's watermark covers the facts too (it rises with every record an ingest names).
@@ -89,34 +92,41 @@ public struct ComposedStore: TemporalStore {
 
     // MARK: Graph
 
+    /// The graph as readers see it: without the facts and ends of sagas that have not passed the record store's
+    /// transaction (as of `visibility`, or of a read of the log now).
+    func visibleGraph(as visibility: SagaVisibility? = nil) async throws -> any GraphWriter {
+        if let visibility { return graph.reading(as: visibility) }
+        return graph.reading(as: try await records.sagaVisibility())
+    }
+
     public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
-        try await graph.facts(touching: entity, knownAt: knownAt)
+        try await visibleGraph().facts(touching: entity, knownAt: knownAt)
     }
 
     public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
-        try await graph.ends(touching: entity, knownAt: knownAt)
+        try await visibleGraph().ends(touching: entity, knownAt: knownAt)
     }
 
     public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
-        try await graph.facts(touchingAny: entities, knownAt: knownAt)
+        try await visibleGraph().facts(touchingAny: entities, knownAt: knownAt)
     }
 
     public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
-        try await graph.ends(touchingAny: entities, knownAt: knownAt)
+        try await visibleGraph().ends(touchingAny: entities, knownAt: knownAt)
     }
 
     public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: [String: Cardinality]) async throws
         -> TouchingRelations
     {
-        try await graph.relations(touchingAny: entities, knownAt: knownAt, validBy: validBy, laterOf: laterOf)
+        try await visibleGraph().relations(touchingAny: entities, knownAt: knownAt, validBy: validBy, laterOf: laterOf)
     }
 
     public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
-        try await graph.earliestFact(relation: relation, side: side, entity: entity, after: after, knownAt: knownAt)
+        try await visibleGraph().earliestFact(relation: relation, side: side, entity: entity, after: after, knownAt: knownAt)
     }
 
     public func earliestFacts(_ probes: [LaterFactProbe], knownAt: Timestamp) async throws -> [Timestamp?] {
-        try await graph.earliestFacts(probes, knownAt: knownAt)
+        try await visibleGraph().earliestFacts(probes, knownAt: knownAt)
     }
 
     public func relationChurn(from: Timestamp, to: Timestamp) async throws -> [RelationChurn] {
@@ -144,6 +154,24 @@ public struct ComposedStore: TemporalStore {
     public func beginSaga(_ saga: SagaEntry) async throws { try await records.beginSaga(saga) }
     public func sagasInFlight() async throws -> [SagaEntry] { try await records.sagasInFlight() }
     public func saga(_ id: EntityID) async throws -> SagaEntry? { try await records.saga(id) }
+
+    public func sagaVisibility() async throws -> SagaVisibility { try await records.sagaVisibility() }
+
+    // MARK: Idempotency keys (the record store's)
+
+    public func claimIdempotencyKey(_ key: String, fingerprint: String, now: Timestamp, staleBefore: Timestamp, expiredBefore: Timestamp)
+        async throws -> IdempotencyClaim
+    {
+        try await records.claimIdempotencyKey(key, fingerprint: fingerprint, now: now, staleBefore: staleBefore, expiredBefore: expiredBefore)
+    }
+
+    public func completeIdempotencyKey(_ key: String, fingerprint: String, answer: StoredAnswer, now: Timestamp) async throws {
+        try await records.completeIdempotencyKey(key, fingerprint: fingerprint, answer: answer, now: now)
+    }
+
+    public func releaseIdempotencyKey(_ key: String, fingerprint: String) async throws {
+        try await records.releaseIdempotencyKey(key, fingerprint: fingerprint)
+    }
 
     public func claimSaga(_ id: EntityID, owner: SagaOwner, leaseUntil: Timestamp, now: Timestamp, goneOwner: SagaOwner?) async throws -> Bool {
         try await records.claimSaga(id, owner: owner, leaseUntil: leaseUntil, now: now, goneOwner: goneOwner)

@@ -128,10 +128,13 @@ extension MemoryService {
     public func recoverInterruptedWrites() async throws -> [(saga: EntityID, outcome: SagaState)] {
         guard let composed = store as? ComposedStore else { return [] }
         let recovered = try await composed.recoverSagas()
-        if !recovered.isEmpty {
-            try await invalidating(CacheWriteScope(entities: [], everything: true, supersedes: true)) {}
-        }
+        if !recovered.isEmpty { try await invalidateCache() }
         return recovered
+    }
+
+    /// Drops every cache entry (after a repair wrote a store behind the engine's back).
+    public func invalidateCache() async throws {
+        try await invalidating(CacheWriteScope(entities: [], everything: true, supersedes: true)) {}
     }
 
     /// Runs a store write between the cache's two invalidations (no cache: just the write).

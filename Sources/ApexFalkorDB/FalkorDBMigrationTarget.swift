@@ -28,6 +28,11 @@ public struct FalkorDBMigrationTarget: MigrationTarget {
 
     public func prepareHistory() async throws {}
 
+    /// Reading the history nodes writes nothing (a graph not yet written reads as empty).
+    public func appliedMigrationsIfAny() async throws -> [AppliedMigration] {
+        try await appliedMigrations()
+    }
+
     public func appliedMigrations() async throws -> [AppliedMigration] {
         let result = try await store.query(
             CypherQuery("MATCH (v:SchemaVersion) RETURN v.version, v.name, v.checksum, v.applied_at, v.duration_ms"), readOnly: true)

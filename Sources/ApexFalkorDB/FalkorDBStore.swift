@@ -23,6 +23,8 @@ public struct FalkorDBStore: GraphWriter {
     /// Embeds entity names and fact texts for `name_embedding` and `fact_embedding`.
     public let embedder: any Embedder
     let logger: Logger
+    /// The sagas whose writes this store's reads leave out (``reading(as:)``); nil for the writer's view, which sees everything.
+    var visibility: SagaVisibility?
 
     /// The graph key, which is also the `group_id` of every node and edge.
     public var graph: String { url.graph }
@@ -77,7 +79,11 @@ public struct FalkorDBStore: GraphWriter {
 
     /// The URL of a scratch graph on the same server: `prefix_` and a random suffix, made here (nothing from outside).
     public static func scratchURL(beside url: String, prefix: String = "apex_bench") throws -> String {
-        let base = try FalkorDBURL(url)
+        scratchURL(beside: try FalkorDBURL(url), prefix: prefix)
+    }
+
+    /// The URL of a scratch graph on the server of `base`.
+    static func scratchURL(beside base: FalkorDBURL, prefix: String) -> String {
         let credentials = base.username.map { "\($0):\(base.password ?? "")@" } ?? base.password.map { ":\($0)@" } ?? ""
         return "falkordb://\(credentials)\(base.host):\(base.port)/\(prefix)_\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
     }
@@ -101,7 +107,7 @@ public struct FalkorDBStore: GraphWriter {
     @discardableResult
     func query(_ query: CypherQuery, readOnly: Bool = false, scalars: Bool = false) async throws -> FalkorResult {
         do {
-            var command = [readOnly ? "GRAPH.RO_QUERY" : "GRAPH.QUERY", graph, query.rendered]
+            var command = [readOnly ? "GRAPH.RO_QUERY" : "GRAPH.QUERY", graph, (readOnly ? visible(query) : query).rendered]
             if !scalars { command.append("--compact") }
             let reply = try await send(command)
             return try scalars ? FalkorResult(scalarReply: reply) : FalkorResult(reply: reply)
@@ -109,6 +115,31 @@ public struct FalkorDBStore: GraphWriter {
             // A graph nothing was written to yet does not exist as a key: reading it finds nothing.
             return FalkorResult(columns: [], rows: [])
         }
+    }
+
+    /// A view of the store whose reads leave out the facts and ends of the sagas `visibility` hides (see ``visible(_:)``).
+    public func reading(as visibility: SagaVisibility) -> any GraphWriter {
+        var view = self
+        view.visibility = visibility
+        return view
+    }
+
+    /// The query with every fact and end filter (`v.recorded_at <= $known`, apex's own text) also requiring that the saga
+    /// tagging the edge, if any, is visible: at or before the horizon and not hidden. Both travel as parameters.
+    func visible(_ query: CypherQuery) -> CypherQuery {
+        guard let visibility, query.text.contains(".recorded_at <= $known") else { return query }
+        var text = query.text
+        for variable in ["f", "x", "n"] {
+            text = text.replacingOccurrences(
+                of: "\(variable).recorded_at <= $known",
+                with: "\(variable).recorded_at <= $known AND (\(variable).apex_saga IS NULL OR (\(variable).apex_saga <= $apex_horizon AND NOT \(variable).apex_saga IN $apex_hidden))")
+        }
+        return CypherQuery(
+            text,
+            query.parameters + [
+                ("apex_horizon", visibility.horizon.map { .string($0.description) } ?? .null),
+                ("apex_hidden", .list(visibility.hidden.sorted().map { .string($0.description) })),
+            ])
     }
 
     /// Sends one command, turning the client's errors into the store's sentences.

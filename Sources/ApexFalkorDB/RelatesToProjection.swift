@@ -47,26 +47,44 @@ struct RelatesToProjection {
     static let entitiesPerRefresh = 100
 
     func refresh(around touched: Set<EntityID>) async throws {
-        guard !touched.isEmpty else { return }
-        for chunk in touched.sorted().chunked(Self.entitiesPerRefresh) {
-            try await refresh(chunk: Array(chunk))
-        }
+        _ = try await drift(around: touched, repair: true)
     }
 
-    private func refresh(chunk: [EntityID]) async throws {
+    /// How the current edges around `touched` differ from what they should be; with `repair`, rewritten to it.
+    func drift(around touched: Set<EntityID>, repair: Bool) async throws -> EdgeDrift {
+        var drift = EdgeDrift()
+        for chunk in touched.sorted().chunked(Self.entitiesPerRefresh) {
+            drift = drift + (try await refresh(chunk: Array(chunk), repair: repair))
+        }
+        return drift
+    }
+
+    private func refresh(chunk: [EntityID], repair: Bool) async throws -> EdgeDrift {
         let wanted = try await wantedEdges(around: chunk)
         let current = try await currentEdges(around: chunk)
+        var drift = EdgeDrift()
         var expire: [String] = []
         var create: [Edge] = []
         for (key, edge) in wanted {
             if let existing = current[key] {
                 if existing.edge.invalidAt == edge.invalidAt && existing.edge.fact == edge.fact { continue }
                 expire.append(contentsOf: existing.uuids)
+                drift.stale += 1
+            } else {
+                drift.missing += 1
             }
             create.append(edge)
         }
-        try await expireEdges(expire)
-        try await createEdges(create)
+        // A current edge of no instance (its facts gone from under it) is no longer true as known now.
+        for (key, existing) in current where wanted[key] == nil {
+            expire.append(contentsOf: existing.uuids)
+            drift.orphaned += 1
+        }
+        if repair {
+            try await expireEdges(expire)
+            try await createEdges(create)
+        }
+        return drift
     }
 
     /// The instances touching `chunk` as known now, with their ends as graphiti wants them.

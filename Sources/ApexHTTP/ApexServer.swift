@@ -25,6 +25,7 @@ public enum ApexServer {
         if logRequests { router.add(middleware: LogRequestsMiddleware(.debug)) }
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: AdmissionMiddleware(gate: gate))
+        router.add(middleware: IdempotencyMiddleware(store: api.memory.store, maximumBodySize: api.maximumBodySize))
         router.get("metrics") { _, _ in
             Response.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }

@@ -24,6 +24,7 @@ public enum OpenAPIDocument {
             put:
               operationId: putOntology
               summary: Set or replace the ontology; refused when stored data would not fit it.
+              parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
               requestBody:
                 required: true
                 content:
@@ -33,6 +34,7 @@ public enum OpenAPIDocument {
                 "503": {$ref: "#/components/responses/Error"}
                 "200": {description: The ontology now in force., content: {application/json: {schema: {$ref: "#/components/schemas/Ontology"}}}}
                 "400": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "413": {$ref: "#/components/responses/Error"}
                 "415": {$ref: "#/components/responses/Error"}
@@ -40,6 +42,7 @@ public enum OpenAPIDocument {
             post:
               operationId: postRecords
               summary: Ingest records, all or nothing.
+              parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
               requestBody:
                 required: true
                 content:
@@ -49,6 +52,7 @@ public enum OpenAPIDocument {
                 "503": {$ref: "#/components/responses/Error"}
                 "200": {description: Every record was stored., content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
                 "400": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "413": {$ref: "#/components/responses/Error"}
                 "415": {$ref: "#/components/responses/Error"}
@@ -285,6 +289,7 @@ public enum OpenAPIDocument {
             post:
               operationId: addDocument
               summary: Store a document; it is chunked, embedded, indexed and linked to the entities it mentions.
+              parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
               requestBody:
                 required: true
                 content: {application/json: {schema: {$ref: "#/components/schemas/DocumentInput"}}}
@@ -292,6 +297,7 @@ public enum OpenAPIDocument {
                 "503": {$ref: "#/components/responses/Error"}
                 "201": {description: Stored., content: {application/json: {schema: {$ref: "#/components/schemas/DocumentSaved"}}}}
                 "400": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "413": {$ref: "#/components/responses/Error"}
                 "415": {$ref: "#/components/responses/Error"}
@@ -309,6 +315,7 @@ public enum OpenAPIDocument {
             put:
               operationId: replaceDocument
               summary: Replace the document (re-chunked and re-embedded).
+              parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
               requestBody:
                 required: true
                 content: {application/json: {schema: {$ref: "#/components/schemas/DocumentInput"}}}
@@ -316,6 +323,7 @@ public enum OpenAPIDocument {
                 "503": {$ref: "#/components/responses/Error"}
                 "200": {description: Replaced., content: {application/json: {schema: {$ref: "#/components/schemas/DocumentSaved"}}}}
                 "400": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "413": {$ref: "#/components/responses/Error"}
@@ -323,10 +331,13 @@ public enum OpenAPIDocument {
             delete:
               operationId: deleteDocument
               summary: Remove the document with its chunks, vectors, full-text rows and mentions.
+              parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
               responses:
                 "503": {$ref: "#/components/responses/Error"}
                 "200": {description: Removed., content: {application/json: {schema: {type: object, required: [deleted], properties: {deleted: {type: string}}}}}}
                 "400": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
           /api/v1/search:
             get:
@@ -395,6 +406,15 @@ public enum OpenAPIDocument {
             Type: {name: type, in: path, required: true, schema: {type: string}, example: Tractor, description: Entity type, e.g. Tractor.}
             Key: {name: key, in: path, required: true, schema: {type: string}, example: "6520", description: Natural key, e.g. 6520.}
             ID: {name: id, in: path, required: true, schema: {type: string, format: uuid}, description: The entity's UUIDv7.}
+            IdempotencyKey:
+              name: Idempotency-Key
+              in: header
+              required: false
+              schema: {type: string, minLength: 1, maxLength: 255, pattern: "^[!-~]+$"}
+              description: >-
+                Makes the write safe to retry for 24 hours: a retry with the same key, method, path and body gets the first
+                answer again (with Idempotent-Replayed true) and applies nothing twice; the same key with another request is
+                422 idempotency_key_reused; while the first runs, 409 idempotency_key_in_use.
           responses:
             Error:
               description: An error, as one sentence with a code.

@@ -5,11 +5,15 @@ public struct AnyMigrationRunner: Sendable {
     public let status: @Sendable () async throws -> [MigrationStatus]
     public let up: @Sendable (_ to: Int?) async throws -> [MigrationStep]
     public let down: @Sendable (_ to: Int?) async throws -> [MigrationStep]
+    public let plan: @Sendable (_ direction: MigrationDirection, _ to: Int?) async throws -> [PlannedStep]
+    public let validate: @Sendable () async throws -> [MigrationStatus]
 
     public init<Target: MigrationTarget>(_ runner: MigrationRunner<Target>) {
         storeName = runner.target.storeName
         status = { try await runner.status() }
         up = { try await runner.up(to: $0) }
         down = { try await runner.down(to: $0) }
+        plan = { try await runner.plan($0, to: $1) }
+        validate = { try await runner.validate() }
     }
 }

@@ -71,6 +71,36 @@ public struct MigrationRunner<Target: MigrationTarget>: Sendable {
         }
     }
 
+    /// What ``up(to:)`` (or ``down(to:)``) would run, with each step's statements, without writing anything (not even the
+    /// history table); refused as the real run would be when the history does not match the list.
+    public func plan(_ direction: MigrationDirection, to version: Int? = nil) async throws -> [PlannedStep] {
+        try validateList()
+        if let version, version != 0 || direction == .up, !migrations.contains(where: { $0.version == version }) {
+            throw MigrationError.unknownTarget(store: target.storeName, version: version)
+        }
+        let applied = try await target.appliedMigrationsIfAny()
+        try MigrationPlanner.verify(migrations: migrations, applied: applied, store: target.storeName)
+        let appliedVersions = Set(applied.map(\.version))
+        let chosen: [Migration]
+        switch direction {
+        case .up:
+            chosen = migrations.filter { !appliedVersions.contains($0.version) && $0.version <= (version ?? Int.max) }
+        case .down:
+            let newestFirst = appliedVersions.sorted(by: >)
+            let floor = version ?? (newestFirst.dropFirst().first ?? 0)
+            chosen = newestFirst.filter { $0 > floor }.compactMap { applied in migrations.first { $0.version == applied } }
+        }
+        return chosen.map { PlannedStep(version: $0.version, name: $0.name, direction: direction, statements: target.statements(of: $0, direction: direction)) }
+    }
+
+    /// Checks the history against the list (checksums, unknown versions) without applying anything.
+    public func validate() async throws -> [MigrationStatus] {
+        try validateList()
+        let applied = try await target.appliedMigrationsIfAny()
+        try MigrationPlanner.verify(migrations: migrations, applied: applied, store: target.storeName)
+        return MigrationPlanner.status(migrations: migrations, applied: applied)
+    }
+
     private func run(_ migration: Migration, _ direction: MigrationDirection) async throws -> MigrationStep {
         let clock = ContinuousClock()
         let start = clock.now
@@ -109,6 +139,14 @@ public struct MigrationRunner<Target: MigrationTarget>: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: Date())
     }
+}
+
+/// One step a dry run would take, with the statements it would send.
+public struct PlannedStep: Sendable, Equatable {
+    public let version: Int
+    public let name: String
+    public let direction: MigrationDirection
+    public let statements: [String]
 }
 
 /// One migration the runner ran, and how long it took.

@@ -20,6 +20,19 @@ public protocol MigrationTarget: Sendable {
     /// (another process got there first).
     func run(_ migration: Migration, direction: MigrationDirection, record: AppliedMigration) async throws
 
+    /// The rows of the history table without creating it: empty when the store has none yet (a dry run writes nothing).
+    func appliedMigrationsIfAny() async throws -> [AppliedMigration]
+
+    /// The statements `run` sends for one step, in order, as the store will run them (a dry run prints them).
+    func statements(of migration: Migration, direction: MigrationDirection) -> [String]
+
     /// Runs `body` while holding the store's migration lock, so that two runners never interleave.
     func withMigrationLock<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result
+}
+
+extension MigrationTarget {
+    /// The step's text as one statement, for stores that send it whole.
+    public func statements(of migration: Migration, direction: MigrationDirection) -> [String] {
+        [direction == .up ? migration.up : migration.down]
+    }
 }

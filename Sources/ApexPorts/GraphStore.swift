@@ -119,7 +119,7 @@ public struct LaterFactProbe: Sendable, Hashable {
 /// The engine hands it the same request the record store took (after the
 /// record store committed), with the ids it minted, and the current state of
 /// every entity the request names, for stores that keep it on their nodes.
-public protocol GraphWriter: GraphStore {
+public protocol GraphWriter: GraphStore, GraphAudit {
     /// Stores the facts and ends of the request, and the entity nodes it names; idempotent (upserts by id and version).
     ///
     /// With ``IngestRequest/saga``, what the write creates is tagged with it.
@@ -130,6 +130,9 @@ public protocol GraphWriter: GraphStore {
     ///
     /// Idempotent. A fact version the saga wrote again with a winning text (an exact key tie) keeps that text.
     func compensate(saga: EntityID, touching: Set<EntityID>, entities: [GraphEntity], ontology: Ontology, now: Timestamp) async throws
+
+    /// A view of the store whose reads leave out the facts and ends written by the sagas `visibility` does not show.
+    func reading(as visibility: SagaVisibility) -> any GraphWriter
 
     /// Writes the nodes of `entities` again, with their properties as the record store holds them.
     func rewriteNodes(_ entities: [GraphEntity], now: Timestamp) async throws

@@ -13,6 +13,9 @@ public protocol EntityDirectory: Sendable {
 
     /// The ids of those of `refs` that are registered; the others are absent from the answer.
     func entityIDs(for refs: Set<EntityRef>) async throws -> [EntityRef: EntityID]
+
+    /// Up to `limit` entities with ids greater than `after` (from the first when nil), in id order: the whole directory page by page.
+    func entities(after: EntityID?, limit: Int) async throws -> [EntityHandle]
 }
 
 /// Where the ontology, the entity id map and property history live (DESIGN.md, "Who owns which data").

@@ -23,6 +23,9 @@ public protocol SagaLog: Sendable {
     /// - Returns: whether the caller now owns the saga (false when another process holds it, or it is finished).
     func claimSaga(_ id: EntityID, owner: SagaOwner, leaseUntil: Timestamp, now: Timestamp, goneOwner: SagaOwner?) async throws -> Bool
 
+    /// Which sagas' writes to other stores a reader must leave out now (``SagaVisibility``), in one read.
+    func sagaVisibility() async throws -> SagaVisibility
+
     /// Notes a completed step and the saga's state, as its owner; refused (false) when another process has taken it over.
     func advanceSaga(_ id: EntityID, owner: SagaOwner, state: SagaState, stepsDone: [String], leaseUntil: Timestamp, at: Timestamp) async throws
         -> Bool
@@ -139,5 +142,31 @@ public struct SagaTakenOver: Error, CustomStringConvertible {
 
     public var description: String {
         "the write \(id) was taken over by a recovery before its records were stored; nothing of it was stored, run it again"
+    }
+}
+
+/// Which sagas' writes a reader of another store must leave out, as of one read of the log: what makes a multi-store
+/// write visible everywhere at once (docs/graph.md, "Writes").
+///
+/// A saga's writes become visible with the record store's transaction (its
+/// point of no return). Until then they are hidden: those of sagas in flight
+/// that have not passed it (`hidden`), and those of sagas begun after the
+/// read, whose UUIDv7 ids sort after the newest id the log held (`horizon`).
+public struct SagaVisibility: Sendable, Equatable {
+    /// Sagas in flight whose record-store step is not done.
+    public var hidden: Set<EntityID>
+    /// The newest saga id in the log when it was read; nil when it held none (every tagged write is then hidden).
+    public var horizon: EntityID?
+
+    public init(hidden: Set<EntityID>, horizon: EntityID?) {
+        self.hidden = hidden
+        self.horizon = horizon
+    }
+
+    /// Whether a write tagged with `saga` (nil: untagged) is visible.
+    public func shows(_ saga: EntityID?) -> Bool {
+        guard let saga else { return true }
+        guard let horizon else { return false }
+        return saga <= horizon && !hidden.contains(saga)
     }
 }

@@ -26,6 +26,9 @@ public struct EntitySnapshot: Sendable {
     /// True when the snapshot holds every stored row (its `knownAt` is at or after the newest `recorded_at`),
     /// so that what is derived from it holds for any later `knownAt`: the store may hand it out again.
     public var seesEveryRow: Bool
+    /// Which sagas' writes to other stores this read must leave out (read in the same transaction); nil from a store
+    /// that keeps no saga log.
+    public var sagaVisibility: SagaVisibility?
     /// Derived results kept with a snapshot that sees every row, computed once.
     public let derived = SnapshotDerivations()
 

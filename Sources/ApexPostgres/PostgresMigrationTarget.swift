@@ -27,14 +27,31 @@ public struct PostgresMigrationTarget: MigrationTarget {
     public var storeName: String { "postgres" }
 
     let lease: ConnectionLease
+    /// The schema apex's tables are in (the URL's `schema=`), which every `DROP` of a migration names: with `public`
+    /// after it on the search path, a `DROP INDEX IF EXISTS` of an index the schema lacks would drop `public`'s.
+    let schema: String?
 
     public init(
-        client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(10), onWait: @escaping @Sendable (String) -> Void = { _ in }
+        client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(10), schema: String? = nil,
+        onWait: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.schema = schema
         self.client = client
         self.logger = logger
         self.lease = ConnectionLease(client: client, timeout: leaseTimeout)
         self.onWait = onWait
+    }
+
+    /// `DROP INDEX|TABLE [CONCURRENTLY] [IF EXISTS] name` with `schema.` before an unqualified name; any other statement as it is.
+    static func qualifyingDrop(_ statement: String, schema: String) -> String {
+        var words = statement.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        guard words.count >= 3, words[0].uppercased() == "DROP", ["INDEX", "TABLE"].contains(words[1].uppercased()) else { return statement }
+        var index = 2
+        if words[index].uppercased() == "CONCURRENTLY" { index += 1 }
+        if index + 1 < words.count, words[index].uppercased() == "IF", words[index + 1].uppercased() == "EXISTS" { index += 2 }
+        guard index < words.count, !words[index].contains(".") else { return statement }
+        words[index] = schema + "." + words[index]
+        return words.joined(separator: " ")
     }
 
     public func prepareHistory() async throws {
@@ -51,6 +68,21 @@ public struct PostgresMigrationTarget: MigrationTarget {
                     duration_ms double precision NOT NULL
                 )
                 """, logger: logger)
+        }
+    }
+
+    public func appliedMigrationsIfAny() async throws -> [AppliedMigration] {
+        let logger = self.logger
+        let exists = try await lease.leased { connection in
+            try await connection.run("SELECT to_regclass('apex_schema_history') IS NOT NULL", logger: logger)
+        }.first?.decode(Bool.self) ?? false
+        return exists ? try await appliedMigrations() : []
+    }
+
+    /// The statements one by one, each `DROP` naming the store's schema (see ``schema``).
+    public func statements(of migration: Migration, direction: MigrationDirection) -> [String] {
+        SQLStatements.split(direction == .up ? migration.up : migration.down).map { statement in
+            schema.map { Self.qualifyingDrop(statement, schema: $0) } ?? statement
         }
     }
 
@@ -71,7 +103,7 @@ public struct PostgresMigrationTarget: MigrationTarget {
     }
 
     public func run(_ migration: Migration, direction: MigrationDirection, record: AppliedMigration) async throws {
-        let statements = SQLStatements.split(direction == .up ? migration.up : migration.down)
+        let statements = self.statements(of: migration, direction: direction)
         let logger = self.logger
         do {
             if migration.transactional {

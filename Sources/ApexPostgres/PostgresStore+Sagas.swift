@@ -23,6 +23,30 @@ extension PostgresStore {
         ).map(Self.sagaEntry)
     }
 
+    public func sagaVisibility() async throws -> SagaVisibility {
+        guard let text = try await rows("SELECT \(unescaped: Self.sagaVisibilitySQL)").first?.decode(String.self) else {
+            throw PostgresStoreError.corruptRow(reason: "the saga visibility query returned no row")
+        }
+        return try Self.sagaVisibility(fromJSON: text)
+    }
+
+    /// `[newest id or null, [ids of sagas in flight before their records step]]` as JSON text: one expression, so that a
+    /// snapshot statement reads it in its own snapshot.
+    static let sagaVisibilitySQL = """
+        json_build_array((SELECT id FROM sagas ORDER BY id DESC LIMIT 1),
+            (SELECT coalesce(json_agg(id), '[]') FROM sagas
+             WHERE state IN ('running', 'compensating') AND position(',records,' in ',' || steps_done || ',') = 0))::text
+        """
+
+    static func sagaVisibility(fromJSON text: String) throws -> SagaVisibility {
+        guard case .array(let parts) = (try? JSONParser.parse(text)) ?? .null, parts.count == 2, case .array(let hidden) = parts[1] else {
+            throw PostgresStoreError.corruptRow(reason: "the saga visibility is not [horizon, [ids]]")
+        }
+        let ids = hidden.compactMap { $0.stringValue.flatMap { EntityID($0) } }
+        guard ids.count == hidden.count else { throw PostgresStoreError.corruptRow(reason: "a saga id in the log is not a UUID") }
+        return SagaVisibility(hidden: Set(ids), horizon: parts[0].stringValue.flatMap { EntityID($0) })
+    }
+
     public func saga(_ id: EntityID) async throws -> SagaEntry? {
         try await rows(
             "SELECT id, kind, state, steps_done, owner, lease_until, started_at, updated_at, detail FROM sagas WHERE id = \(id.uuid)"

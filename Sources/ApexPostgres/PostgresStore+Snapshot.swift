@@ -35,10 +35,12 @@ extension PostgresStore {
         }
         guard let id else { return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: []) }
         // Read at or after the newest recorded_at of the store, the snapshot holds for any later known_at (a cache may keep it).
-        return EntitySnapshot(
+        var snapshot = EntitySnapshot(
             ontologySource: source, entity: EntityHandle(id: EntityID(uuid: id), ref: ref), versions: try Self.versions(fromJSON: versions),
-            facts: try facts.map(Self.facts(fromJSON:)) ?? [], ends: try ends.map(Self.ends(fromJSON:)) ?? [],
+            facts: includeFacts ? try facts.map(Self.facts(fromJSON:)) ?? [] : [], ends: try ends.map(Self.ends(fromJSON:)) ?? [],
             seesEveryRow: watermark.map { knownAt.microseconds >= $0 } ?? true)
+        if !includeFacts, let facts { snapshot.sagaVisibility = try Self.sagaVisibility(fromJSON: facts) }
+        return snapshot
     }
 
     /// $1 type, $2 key, $3 known_at (µs), $4 property or NULL for all.
@@ -52,7 +54,8 @@ extension PostgresStore {
         FROM (SELECT 1) AS one LEFT JOIN ontology o ON o.id = 1 LEFT JOIN entities e ON e.type = $1 AND e.key = $2
         """
 
-    static let snapshotSQL = snapshotColumns + ", NULL::text, NULL::text " + snapshotFrom
+    /// Without facts (they are in another store): the fifth column is the saga log's visibility, read in the same snapshot.
+    static let snapshotSQL = snapshotColumns + ", " + sagaVisibilitySQL + ", NULL::text " + snapshotFrom
 
     /// Each fact also carries the earliest later fact of its type from the same source and to the same target (rule 3).
     /// The ends' types and keys are looked up per row: a join lets the generic plan of the prepared statement hash
@@ -125,7 +128,7 @@ struct SnapshotArguments: Sendable {
 
 /// The snapshot of an entity's versions (no facts), as a prepared statement.
 struct SnapshotStatement: PostgresPreparedStatement {
-    static let name = "apex_snapshot_v2"
+    static let name = "apex_snapshot_v3"
     static let sql = PostgresStore.snapshotSQL
     static let bindingDataTypes: [PostgresDataType] = [.text, .text, .int8, .text]
     typealias Row = PostgresStore.SnapshotRow

@@ -64,7 +64,8 @@ public struct PostgresStore: TemporalStore {
 
     /// The migration runner for this store's schema.
     public var migrator: MigrationRunner<PostgresMigrationTarget> {
-        MigrationRunner(target: PostgresMigrationTarget(client: client, logger: logger, leaseTimeout: leaseTimeout), migrations: PostgresMigrations.all)
+        MigrationRunner(
+            target: PostgresMigrationTarget(client: client, logger: logger, leaseTimeout: leaseTimeout, schema: url.schema), migrations: PostgresMigrations.all)
     }
 
     /// One connection made and closed directly, so that a wrong URL or a dead server is an error now, not a pool that waits.
@@ -130,6 +131,12 @@ public struct PostgresStore: TemporalStore {
             let (type, key) = try $0.decode((String, String).self)
             return EntityHandle(id: id, ref: EntityRef(type: type, key: key))
         }
+    }
+
+    public func entities(after: EntityID?, limit: Int) async throws -> [EntityHandle] {
+        let limit = max(0, limit)
+        guard let after else { return try await rows("SELECT id, type, key FROM entities ORDER BY id LIMIT \(limit)").map(Self.handle) }
+        return try await rows("SELECT id, type, key FROM entities WHERE id > \(after.uuid) ORDER BY id LIMIT \(limit)").map(Self.handle)
     }
 
     public func entityIDs(for refs: Set<EntityRef>) async throws -> [EntityRef: EntityID] {

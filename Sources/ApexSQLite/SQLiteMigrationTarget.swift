@@ -30,6 +30,11 @@ public struct SQLiteMigrationTarget: MigrationTarget {
         }
     }
 
+    public func appliedMigrationsIfAny() async throws -> [AppliedMigration] {
+        let exists = try await writer.read { db in try db.tableExists("apex_schema_history") }
+        return exists ? try await appliedMigrations() : []
+    }
+
     public func appliedMigrations() async throws -> [AppliedMigration] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT version, name, checksum, applied_at, duration_ms FROM apex_schema_history ORDER BY version")

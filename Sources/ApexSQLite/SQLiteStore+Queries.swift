@@ -15,7 +15,10 @@ extension SQLiteStore {
         // On GRDB's reader queues, never on the caller's thread: a request's task must not hold one of the few cooperative threads.
         var (snapshot, watermark) = try await pool.read { db in
             let watermark = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max_recorded_at FROM store_watermark WHERE id = 1"))
-            return (try Self.snapshot(db, ref, property: property, includeFacts: includeFacts, knownAt: knownAt), watermark)
+            var snapshot = try Self.snapshot(db, ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
+            // Facts kept in another store: which sagas' writes there are not to be seen, as of this same read.
+            if !includeFacts { snapshot.sagaVisibility = try Self.sagaVisibility(db) }
+            return (snapshot, watermark)
         }
         let newest = watermark.map(Timestamp.init(microseconds:))
         cache.setWatermark(newest, at: version)

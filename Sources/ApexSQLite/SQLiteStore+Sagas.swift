@@ -24,6 +24,22 @@ extension SQLiteStore {
         }
     }
 
+    public func sagaVisibility() async throws -> SagaVisibility {
+        try await pool.read { db in try Self.sagaVisibility(db) }
+    }
+
+    /// The log's ``SagaVisibility`` in the caller's read transaction.
+    static func sagaVisibility(_ db: Database) throws -> SagaVisibility {
+        let horizon = try Data.fetchOne(db.cachedStatement(sql: "SELECT id FROM sagas ORDER BY id DESC LIMIT 1"))
+        let hidden = try Data.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT id FROM sagas
+                    WHERE state IN ('running', 'compensating') AND instr(',' || steps_done || ',', ',records,') = 0
+                    """))
+        return SagaVisibility(hidden: Set(try hidden.map { try EntityID(blob: $0) }), horizon: try horizon.map { try EntityID(blob: $0) })
+    }
+
     public func saga(_ id: EntityID) async throws -> SagaEntry? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM sagas WHERE id = ?", arguments: [id.blob]).map(Self.sagaEntry) }
     }

@@ -78,6 +78,14 @@ public struct SQLiteStore: TemporalStore {
         }
     }
 
+    public func entities(after: EntityID?, limit: Int) async throws -> [EntityHandle] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, type, key FROM entities WHERE id > ? ORDER BY id LIMIT ?", arguments: [after?.blob ?? Data(), max(0, limit)])
+            return try rows.map { row in EntityHandle(id: try EntityID(blob: row[0]), ref: EntityRef(type: row[1], key: row[2])) }
+        }
+    }
+
     public func entityIDs(for refs: Set<EntityRef>) async throws -> [EntityRef: EntityID] {
         try await pool.read { db in
             let find = try db.cachedStatement(sql: "SELECT id FROM entities WHERE type = ? AND key = ?")

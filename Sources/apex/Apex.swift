@@ -28,7 +28,7 @@ struct Apex: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, NeighborsCommand.self, RelationsCommand.self,
             EntityCommand.self, DocumentsCommand.self,
-            SearchCommand.self, MigrateCommand.self, RecoverCommand.self, BenchCommand.self,
+            SearchCommand.self, MigrateCommand.self, SchemaCommand.self, RecoverCommand.self, VerifyCommand.self, BenchCommand.self,
         ]
     )
 
@@ -44,6 +44,8 @@ struct Apex: AsyncParsableCommand {
             await CommandStores.shared.shutdownAll()
         } catch {
             await CommandStores.shared.shutdownAll()
+            // A command that printed its own report and only sets the status (apex verify).
+            if let status = error as? ExitCode { Glibc.exit(status.rawValue) }
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))

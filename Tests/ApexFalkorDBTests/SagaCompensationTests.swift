@@ -2,11 +2,10 @@ import ApexCore
 import ApexEngine
 @testable import ApexFalkorDB
 import ApexPorts
-import ApexSQLite
 import ApexTesting
 import Testing
 
-/// A saga that wrote the graph and not the record store is undone on FalkorDB: the graph is as it was before it.
+/// A saga that wrote the graph and not the record store (SQLite or PostgreSQL) is undone on FalkorDB: the graph is as it was before it.
 @Suite struct SagaCompensationTests {
     typealias F = SpecFixtures
 
@@ -19,9 +18,10 @@ import Testing
             F.fact("KNOWS", from: ("Driver", "D-3"), to: ("Driver", "D-2"), validAt: "2025-02-04T00:00:00Z"),
         ]
 
-    @Test func compensatingASagaLeavesTheGraphAsBefore() async throws {
+    @Test(arguments: FalkorDBConformanceTests.Records.allCases)
+    func compensatingASagaLeavesTheGraphAsBefore(_ kind: FalkorDBConformanceTests.Records) async throws {
         try await OpenedStores.using { opened in
-            let records = try await SQLiteStore.open(directory: try F.temporaryDirectory())
+            let records = try await FalkorDBConformanceTests.records(kind, opened: opened)
             let graph = try await FalkorDBTestServer.freshStore(opened)
             let composed = ComposedStore(records: records, graph: graph)
             let memory = MemoryService(store: composed, clock: { F.now })

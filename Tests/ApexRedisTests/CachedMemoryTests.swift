@@ -21,13 +21,15 @@ import Testing
     static let driver = EntityRef(type: "Driver", key: "D-17")
 
     /// A fresh embedded memory with D-17 assigned to 6520, and `count` services over it, each with a cache of its own on `url`.
-    static func services(_ count: Int, cacheURL: String, namespace: String, retryAfter: Duration = .seconds(1)) async throws -> [MemoryService] {
+    static func services(
+        _ count: Int, cacheURL: String, namespace: String, retryAfter: Duration = .seconds(1), fillWait: Duration = .milliseconds(250)
+    ) async throws -> [MemoryService] {
         let directory = try SpecFixtures.temporaryDirectory()
         var services: [MemoryService] = []
         for _ in 0..<count {
             let cache = MemoryCache(
                 store: try RedisCacheStore.connect(url: cacheURL, namespace: namespace, commandTimeout: .seconds(1)),
-                settings: CacheSettings(retryAfter: retryAfter))
+                settings: CacheSettings(fillWait: fillWait, retryAfter: retryAfter))
             services.append(MemoryService(store: try await SQLiteStore.open(directory: directory), cache: cache))
         }
         try await services[0].ingest(lines: [
@@ -241,7 +243,8 @@ import Testing
 
     @Test func aHundredConcurrentMissesForOneKeyReadTheStoreOnce() async throws {
         let namespace = RedisTestServer.freshNamespace()
-        let services = try await Self.services(2, cacheURL: try RedisTestServer.url(), namespace: namespace)
+        // Waiters wait long enough for the one filler even on a loaded machine (a hundred of them poll Redis meanwhile).
+        let services = try await Self.services(2, cacheURL: try RedisTestServer.url(), namespace: namespace, fillWait: .seconds(5))
         let reads = ReadCounter()
         let key = CacheKey(.temporalFacts, owner: Self.tractor, question: "single-flight")
         // Fifty callers in each of two services (two processes' worth of callers), all on a cold key.

@@ -32,6 +32,8 @@ import Testing
         #expect(recovery.stderr.contains("recovered 1 interrupted write"), "\(recovery.stderr)")
         #expect(recovery.stdout == "no interrupted writes\n")
         #expect(try Self.apex(["recover"] + stores).stderr.isEmpty)
+        let verified = try Self.apex(["verify"] + stores)
+        #expect(verified.status == 0 && verified.stdout.hasSuffix("the stores agree\n"), "killed at \(point): \(verified.stdout)")
         let answersAfterKill = try Self.answers(stores)
 
         let retried = try Self.apex(["ingest", file] + stores)
@@ -43,8 +45,8 @@ import Testing
         #expect(answersAfterKill == (finished ? answersAfter : answersBefore), "killed at \(point)")
     }
 
-    /// A larger write (new drivers, a chain of KNOWS facts) killed at a random moment, many times: every time, the next
-    /// command answers as before the file or as after it (ids aside: each round has stores of its own), never in between.
+    /// A larger write (new drivers, a chain of KNOWS facts) killed at a random moment, many times: every time, `apex verify`
+    /// finds the stores agreeing and the next command answers as before the file or as after it (ids aside: each round has stores of its own), never in between.
     @Test func randomlyKilledIngestsLeaveAllOrNothing() throws {
         var chain = Self.write
         for index in 4..<120 {
@@ -77,6 +79,9 @@ import Testing
             let stores = try freshStores()
             let delay = whole * Double(round % 12 + 1) / 12.0
             let killed = try Self.apex(["ingest", file] + stores, killAfter: delay)
+            // verify recovers first, then compares the graph with the record store.
+            let verified = try Self.apex(["verify"] + stores)
+            #expect(verified.status == 0, "round \(round): killed after \(delay): \(verified.stdout) \(verified.stderr)")
             let answers = try Self.answers(stores).map(Self.withoutIDs)
             #expect(answers == before || answers == after, "round \(round): killed after \(delay) (status \(killed.status)) gave answers in between")
             outcomes[answers == after ? "after" : "before", default: 0] += 1
@@ -87,9 +92,9 @@ import Testing
         #expect(outcomes.count == 2, "\(outcomes)")
     }
 
-    /// Rounds of ``randomlyKilledIngestsLeaveAllOrNothing()``: with the four named points, enough to cover every step and
-    /// moments inside the graph step, within the test command's time.
-    static let randomRounds = 24
+    /// Rounds of ``randomlyKilledIngestsLeaveAllOrNothing()``: with the four named points, over a hundred kills across every
+    /// step and moments inside the graph step, in about four minutes.
+    static let randomRounds = 100
 
     /// An answer without its `"id": ...` lines: ids are minted per store.
     static func withoutIDs(_ answer: String) -> String {

@@ -12,5 +12,6 @@ public enum SQLiteMigrations {
         v0003Documents,
         v0004VectorGeneration,
         v0005SagaLog,
+        v0006IdempotencyKeys,
     ]
 }

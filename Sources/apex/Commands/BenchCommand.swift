@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ingest and query speed (use a release build: swift build -c release).",
-        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self]
+        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self, Write.self]
     )
 
     /// `apex bench temporal`: ingest rate and state/timeline latency percentiles on generated fleet data.
@@ -103,6 +103,51 @@ struct BenchCommand: AsyncParsableCommand {
             let benchmark = CacheBenchmark(
                 workload: CacheWorkload(entities: entities, exponent: zipf, seed: seed), operations: operations, writePercent: writePercent,
                 databaseURL: stores.databaseURL, graphURL: stores.graphURL, cacheURL: url, log: stores.log)
+            stores.report(try await benchmark.run())
+        }
+    }
+
+    /// `apex bench write`: the write path across the stores, as `apex serve` takes writes.
+    struct Write: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time a bulk ingest, single-entity HTTP writes and writes undone half way (P50/P90/P99 via HdrHistogram).",
+            discussion: """
+                On the embedded store or a scratch PostgreSQL schema (--database-url), with the graph in a scratch FalkorDB graph \
+                (--graph-url) and the cache's invalidation on Redis (--cache-url, a fresh namespace): ingests --entities units and \
+                drivers (the bulk rate), then sends --writes POSTs of one record each (a unit's status) to an in-process apex serve \
+                on a loopback port, one after another, then makes --compensations writes fail right after their graph step and \
+                times each until it has been undone. With a graph, apex verify runs at the end and must find the stores agreeing.
+                """
+        )
+
+        @Option(name: .long, help: "Entities of the bulk ingest (half units, half drivers; 2.5 records each).")
+        var entities = 10_000
+
+        @Option(name: .long, help: "Single-entity writes over HTTP.")
+        var writes = 2_000
+
+        @Option(name: .long, help: "Writes made to fail after their graph step and undone.")
+        var compensations = 200
+
+        @Option(name: .long, help: "Seed of the generated data.")
+        var seed: UInt64 = 42
+
+        @Option(name: .customLong("cache-url"), help: "redis://host:port: invalidate a cache there around every write (default: $APEX_CACHE_URL; none).")
+        var cacheURL: String?
+
+        @OptionGroup var stores: BenchStoreOptions
+
+        func validate() throws {
+            guard entities > 1, writes > 0, compensations >= 0 else {
+                throw ValidationError("--entities must be at least 2, --writes positive and --compensations not negative")
+            }
+        }
+
+        func run() async throws {
+            let cache = cacheURL ?? ProcessInfo.processInfo.environment["APEX_CACHE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            let benchmark = WriteBenchmark(
+                workload: CacheWorkload(entities: entities, exponent: 1, seed: seed), writes: writes, compensations: compensations,
+                databaseURL: stores.databaseURL, graphURL: stores.graphURL, cacheURL: cache, log: stores.log)
             stores.report(try await benchmark.run())
         }
     }

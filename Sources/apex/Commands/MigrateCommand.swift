@@ -21,7 +21,7 @@ struct MigrateCommand: AsyncParsableCommand {
             recorded as (:SchemaVersion) nodes in the graph and serialised by a lock key in the same server; each command reports \
             one section per store (records first, then the graph).
             """,
-        subcommands: [Status.self, Up.self, Down.self]
+        subcommands: [Status.self, Up.self, Down.self, Validate.self]
     )
 
     struct Status: AsyncParsableCommand {
@@ -75,13 +75,20 @@ struct MigrateCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The last version to apply.")
         var to: Int?
 
+        @Flag(name: .customLong("dry-run"), help: "Print what would be applied, statement by statement, and apply nothing.")
+        var dryRun = false
+
         @OptionGroup var options: DataOptions
 
         func run() async throws {
             let runners = try await MigrateCommand.runners(options)
             for (index, (runner, location)) in runners.enumerated() {
                 if runners.count > 1 { print("\(index > 0 ? "\n" : "")\(runner.storeName) store in \(location)") }
-                MigrateCommand.report(try await runner.up(to), nothing: "the schema is up to date")
+                if dryRun {
+                    MigrateCommand.report(try await runner.plan(.up, to), nothing: "the schema is up to date")
+                } else {
+                    MigrateCommand.report(try await runner.up(to), nothing: "the schema is up to date")
+                }
             }
         }
     }
@@ -93,13 +100,38 @@ struct MigrateCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The version to keep (default: roll back one).")
         var to: Int?
 
+        @Flag(name: .customLong("dry-run"), help: "Print what would be rolled back, statement by statement, and roll back nothing.")
+        var dryRun = false
+
         @OptionGroup var options: DataOptions
 
         func run() async throws {
             let runners = try await MigrateCommand.runners(options)
             for (index, (runner, location)) in runners.enumerated().reversed() {
                 if runners.count > 1 { print("\(index < runners.count - 1 ? "\n" : "")\(runner.storeName) store in \(location)") }
-                MigrateCommand.report(try await runner.down(to), nothing: "nothing to roll back")
+                if dryRun {
+                    MigrateCommand.report(try await runner.plan(.down, to), nothing: "nothing to roll back")
+                } else {
+                    MigrateCommand.report(try await runner.down(to), nothing: "nothing to roll back")
+                }
+            }
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every store's history against this apex's migrations (checksums, unknown versions); apply nothing.")
+
+        @OptionGroup var options: DataOptions
+
+        func run() async throws {
+            let runners = try await MigrateCommand.runners(options)
+            for (index, (runner, location)) in runners.enumerated() {
+                if runners.count > 1 { print("\(index > 0 ? "\n" : "")\(runner.storeName) store in \(location)") }
+                // A mismatch throws with its sentence (exit 1).
+                let rows = try await runner.validate()
+                let applied = rows.filter { $0.state == .applied }.count
+                print("valid: \(applied) applied migration(s) match their checksums, \(rows.count - applied) pending")
             }
         }
     }
@@ -123,6 +155,20 @@ struct MigrateCommand: AsyncParsableCommand {
             runners.append((AnyMigrationRunner(MigrationRunner(target: target, migrations: FalkorDBMigrations.all)), "graph \(store.graph) at \(store.url.server)"))
         }
         return runners
+    }
+
+    /// A dry run's plan: each step, then its statements indented.
+    static func report(_ steps: [PlannedStep], nothing: String) {
+        if steps.isEmpty {
+            print(nothing)
+            return
+        }
+        for step in steps {
+            print("would \(step.direction == .up ? "apply" : "roll back") \(step.version) \(step.name):")
+            for statement in step.statements {
+                for line in statement.split(separator: "\n", omittingEmptySubsequences: false) { print("    " + line) }
+            }
+        }
     }
 
     static func report(_ steps: [MigrationStep], nothing: String) {
