@@ -45,8 +45,14 @@ public struct ComposedStore: TemporalStore {
     func graphEntities(_ handles: [EntityHandle], ontology: Ontology, at now: Timestamp) async throws -> [GraphEntity] {
         var entities: [GraphEntity] = []
         entities.reserveCapacity(handles.count)
-        for handle in handles.sorted(by: { $0.id < $1.id }) {
-            let versions = try await records.propertyVersions(of: handle.id, property: nil, knownAt: .distantFuture)
+        let sorted = handles.sorted(by: { $0.id < $1.id })
+        var versionsByEntity: [EntityID: [PropertyVersion]] = [:]
+        for start in stride(from: 0, to: sorted.count, by: 2_000) {
+            let chunk = sorted[start..<min(start + 2_000, sorted.count)].map(\.id)
+            versionsByEntity.merge(try await records.propertyVersions(ofAny: chunk, knownAt: .distantFuture)) { first, _ in first }
+        }
+        for handle in sorted {
+            let versions = versionsByEntity[handle.id] ?? []
             let values = PropertyResolver.values(versions, at: now, knownAt: .distantFuture)
             let order = ontology.entityType(handle.ref.type)?.properties.map(\.name) ?? []
             let names = order.filter { values[$0] != nil } + values.keys.filter { !order.contains($0) }.sorted()
@@ -69,6 +75,10 @@ public struct ComposedStore: TemporalStore {
 
     public func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion] {
         try await records.propertyVersions(of: entity, property: property, knownAt: knownAt)
+    }
+
+    public func propertyVersions(ofAny entities: [EntityID], knownAt: Timestamp) async throws -> [EntityID: [PropertyVersion]] {
+        try await records.propertyVersions(ofAny: entities, knownAt: knownAt)
     }
 
     public func schemaUsage() async throws -> SchemaUsage {

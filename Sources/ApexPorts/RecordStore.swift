@@ -43,6 +43,19 @@ public protocol RecordStore: EntityDirectory {
     /// Stored versions of the entity's properties (of one property when given) recorded at or before `knownAt`.
     func propertyVersions(of entity: EntityID, property: String?, knownAt: Timestamp) async throws -> [PropertyVersion]
 
+    /// Every property version of each of `entities` recorded by `knownAt`, in one read where the store can (a saga
+    /// rewrites the graph nodes of every entity a file names from them).
+    func propertyVersions(ofAny entities: [EntityID], knownAt: Timestamp) async throws -> [EntityID: [PropertyVersion]]
+
     /// Which entity types, properties and relation types stored data uses, to check a changed ontology against.
     func schemaUsage() async throws -> SchemaUsage
+}
+
+extension RecordStore {
+    /// One read per entity, for stores without a batched one.
+    public func propertyVersions(ofAny entities: [EntityID], knownAt: Timestamp) async throws -> [EntityID: [PropertyVersion]] {
+        var found: [EntityID: [PropertyVersion]] = [:]
+        for entity in Set(entities) { found[entity] = try await propertyVersions(of: entity, property: nil, knownAt: knownAt) }
+        return found
+    }
 }

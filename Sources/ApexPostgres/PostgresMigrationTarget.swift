@@ -58,6 +58,7 @@ public struct PostgresMigrationTarget: MigrationTarget {
         try await transaction { connection in
             // Two first runs may both find the table missing: the transaction lock makes one create it.
             try await connection.run("SELECT pg_advisory_xact_lock(\(Self.historyLockKey))", logger: logger)
+            if let schema { try await Self.prepare(schema: schema, connection, logger) }
             try await connection.run(
                 """
                 CREATE TABLE IF NOT EXISTS apex_schema_history (
@@ -68,6 +69,22 @@ public struct PostgresMigrationTarget: MigrationTarget {
                     duration_ms double precision NOT NULL
                 )
                 """, logger: logger)
+        }
+    }
+
+    /// With `schema=NAME`: the schema is created when missing (else the tables would land in `public`, next on the
+    /// search path), and pgvector lives in `public`, where every apex schema of the database sees its types (created
+    /// there, or moved there from the schema of the first apex store that created it).
+    static func prepare(schema: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        // `schema` passed PostgresURL's identifier check ([a-z_][a-z0-9_]*): DDL takes no parameters.
+        try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+        let home = try await connection.run(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'", logger: logger
+        ).first?.decode(String.self)
+        switch home {
+        case nil: try await connection.run("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public", logger: logger)
+        case "public": break
+        default: try await connection.run("ALTER EXTENSION vector SET SCHEMA public", logger: logger)
         }
     }
 

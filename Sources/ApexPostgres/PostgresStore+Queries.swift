@@ -9,6 +9,22 @@ extension PostgresStore {
         try await onConnection { connection, logger in try await Self.propertyVersions(connection, entity, property: property, knownAt: knownAt, logger) }
     }
 
+    /// One statement for all of them (`entity_id = ANY(...)`).
+    public func propertyVersions(ofAny entities: [EntityID], knownAt: Timestamp) async throws -> [EntityID: [PropertyVersion]] {
+        guard !entities.isEmpty else { return [:] }
+        let (ids, known) = (Array(Set(entities)).map(\.uuid), knownAt.microseconds)
+        var found: [EntityID: [PropertyVersion]] = [:]
+        for id in ids { found[EntityID(uuid: id)] = [] }
+        for row in try await rows(
+            "SELECT entity_id, property, valid_at, recorded_at, value FROM property_versions WHERE entity_id = ANY(\(ids)) AND recorded_at <= \(known)")
+        {
+            let (id, property, validAt, recordedAt, value) = try row.decode((UUID, String, Int64, Int64, String?).self)
+            found[EntityID(uuid: id), default: []].append(
+                PropertyVersion(property: property, validAt: Timestamp(microseconds: validAt), recordedAt: Timestamp(microseconds: recordedAt), value: value))
+        }
+        return found
+    }
+
     public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
         try await onConnection { connection, logger in try await Self.facts(connection, [entity], knownAt: knownAt, logger) }
     }

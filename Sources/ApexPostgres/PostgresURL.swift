@@ -5,7 +5,7 @@ import PostgresNIO
 ///
 /// `sslmode` may be `disable` (the default on loopback hosts), `prefer`
 /// (the default elsewhere) or `require`. `schema=NAME` keeps apex's tables
-/// in that (existing) schema, with `public` after it on the search path for
+/// in that schema (created by the first migration run), with `public` after it on the search path for
 /// the `vector` type. The password never appears in messages: the
 /// description is what errors and logs print.
 public struct PostgresURL: Sendable, CustomStringConvertible {

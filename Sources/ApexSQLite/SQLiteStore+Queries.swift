@@ -48,6 +48,15 @@ extension SQLiteStore {
         try await pool.read { db in try Self.propertyVersions(db, entity, property: property, knownAt: knownAt) }
     }
 
+    /// In one read transaction, through the index of each entity.
+    public func propertyVersions(ofAny entities: [EntityID], knownAt: Timestamp) async throws -> [EntityID: [PropertyVersion]] {
+        try await pool.read { db in
+            var found: [EntityID: [PropertyVersion]] = [:]
+            for entity in Set(entities) { found[entity] = try Self.propertyVersions(db, entity, property: nil, knownAt: knownAt) }
+            return found
+        }
+    }
+
     public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
         try await pool.read { db in try Self.facts(db, entity, knownAt: knownAt) }
     }
