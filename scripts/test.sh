@@ -87,7 +87,7 @@ swift build --build-tests
 results=$(mktemp)
 # The availability and outage tests time how fast a dead server is noticed; on 2 cores the rest of the suite,
 # run in parallel (some of it waiting on child processes), starves them of threads, so they run on their own afterwards.
-timed="FalkorDBOutageTests|WriteOutageTests|RESPAvailabilityTests|PostgresAvailabilityTests|CachedMemoryTests"
+timed="FalkorDBOutageTests|WriteOutageTests|RESPAvailabilityTests|PostgresAvailabilityTests|CachedMemoryTests|VectorMigrationTests"
 # The fault-injection tests start and kill a hundred apex processes; beside the rest they starve its HTTP tests,
 # so they run on their own at the end.
 faults="SagaFaultTests"

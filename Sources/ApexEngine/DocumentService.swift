@@ -9,8 +9,8 @@ import Foundation
 /// store indexes the vectors; search fuses both by reciprocal rank.
 public struct DocumentService: Sendable {
     public let store: any TemporalStore
-    public let vectors: any VectorStore
-    public let embedder: any Embedder
+    /// Where the embedder and vector index of the live collection version are found.
+    public let router: any VectorRouter
     public let chunker: TextChunker
     /// The cache of search answers, if any: every document write invalidates them (docs/cache.md).
     public let cache: MemoryCache?
@@ -24,10 +24,19 @@ public struct DocumentService: Sendable {
         store: any TemporalStore, vectors: any VectorStore, embedder: any Embedder, chunker: TextChunker = TextChunker(), cache: MemoryCache? = nil,
         ids: UUIDv7Generator = UUIDv7Generator(), clock: @escaping @Sendable () -> Timestamp = MemoryService.systemClock
     ) {
+        self.init(
+            store: store, router: FixedVectorRouter(VectorRoute(version: 0, embedder: embedder, vectors: vectors)), chunker: chunker, cache: cache,
+            ids: ids, clock: clock)
+    }
+
+    /// A service whose searches and writes follow `router` (the live collection version).
+    public init(
+        store: any TemporalStore, router: any VectorRouter, chunker: TextChunker = TextChunker(), cache: MemoryCache? = nil,
+        ids: UUIDv7Generator = UUIDv7Generator(), clock: @escaping @Sendable () -> Timestamp = MemoryService.systemClock
+    ) {
         self.cache = cache
         self.store = store
-        self.vectors = vectors
-        self.embedder = embedder
+        self.router = router
         self.chunker = chunker
         self.ids = ids
         self.clock = clock
@@ -35,14 +44,25 @@ public struct DocumentService: Sendable {
 
     /// Refuses to work with an embedder other than the one the stored vectors were made with.
     public func checkEmbedder() async throws {
-        if let stored = try await store.embedder(), stored != embedder.identity {
-            throw DocumentError.embedderMismatch(stored: stored, configured: embedder.identity)
+        _ = try await checkedRoute()
+    }
+
+    /// The route whose embedder made the stored vectors: looked up again once when the store's embedder moved (a
+    /// collection version with another embedder was swapped in), an error if it still differs.
+    func checkedRoute() async throws -> VectorRoute {
+        var route = try await router.route(refresh: false)
+        guard let stored = try await store.embedder(), stored != route.embedder.identity else { return route }
+        route = try await router.route(refresh: true)
+        guard stored == route.embedder.identity else {
+            throw DocumentError.embedderMismatch(stored: stored, configured: route.embedder.identity)
         }
+        return route
     }
 
     /// Stores a new document (or replaces the one with `id`): chunks, embeddings, full-text rows and mentions.
     public func save(_ input: DocumentInput, id: EntityID? = nil) async throws -> DocumentRecord {
-        try await checkEmbedder()
+        let route = try await checkedRoute()
+        let embedder = route.embedder
         try input.validate()
         let now = clock()
         let documentID = id ?? ids.next(unixMilliseconds: UInt64(max(0, now.microseconds / 1000)))
@@ -59,7 +79,7 @@ public struct DocumentService: Sendable {
             let (rowIDs, previous, generation) = try await store.saveDocument(
                 record, chunks: zip(chunks, embeddings).map(ChunkRecord.init), mentions: mentions, embedder: embedder.identity)
             let payload = input.metadata.scalarFields
-            try await vectors.apply(
+            try await route.vectors.apply(
                 removing: previous, adding: zip(rowIDs, embeddings).map { VectorItem(id: $0, vector: $1, payload: payload) }, generation: generation)
         }
         return record
@@ -75,7 +95,7 @@ public struct DocumentService: Sendable {
     public func delete(_ id: EntityID) async throws {
         try await invalidatingSearches {
             guard let (removed, generation) = try await store.deleteDocument(id) else { throw DocumentError.unknownDocument(id.description) }
-            try await vectors.apply(removing: removed, adding: [], generation: generation)
+            try await router.route(refresh: false).vectors.apply(removing: removed, adding: [], generation: generation)
         }
     }
 
@@ -107,15 +127,15 @@ public struct DocumentService: Sendable {
 
     /// The search itself, over the stores.
     private func searchStores(_ query: String, mode: SearchMode, limit: Int, filters: [String: String]) async throws -> [SearchResult] {
-        if mode != .text { try await checkEmbedder() }
+        let route = mode == .text ? nil : try await checkedRoute()
         let depth = max(limit * 5, 50)
         var vectorRanks: [Int64: Int] = [:]
         var textRanks: [Int64: Int] = [:]
         var hits: [Int64: ChunkHit] = [:]
-        if mode != .text {
-            let embedded = try await embedder.embed([query])
+        if let route {
+            let embedded = try await route.embedder.embed([query])
             if let vector = embedded.first, vector.contains(where: { $0 != 0 }) {
-                let found = try await vectors.search(vector, limit: depth, filter: filters)
+                let found = try await route.vectors.search(vector, limit: depth, filter: filters)
                 for (rank, hit) in found.enumerated() { vectorRanks[hit.id] = rank + 1 }
                 for chunk in try await store.chunks(found.map(\.id)) { hits[chunk.rowID] = chunk }
             }

@@ -25,13 +25,15 @@ public struct FalkorDBStore: GraphWriter {
     let logger: Logger
     /// The sagas whose writes this store's reads leave out (``reading(as:)``); nil for the writer's view, which sees everything.
     var visibility: SagaVisibility?
+    /// The deployment's own migrations (``MigrationFile``), run after apex's.
+    var localMigrations: [Migration] = []
 
     /// The graph key, which is also the `group_id` of every node and edge.
     public var graph: String { url.graph }
 
     /// Connects (failing with one sentence when the server is unreachable or lacks the graph module), then migrates when asked.
     public static func connect(
-        url text: String, migrate: Bool = true, embedder: any Embedder = FeatureHashingEmbedder(),
+        url text: String, migrate: Bool = true, localMigrations: [Migration] = [], embedder: any Embedder = FeatureHashingEmbedder(),
         connectTimeout: Duration = .seconds(5), commandTimeout: Duration = .seconds(10), logger: Logger = FalkorDBStore.defaultLogger
     ) async throws -> FalkorDBStore {
         let url = try FalkorDBURL(text)
@@ -42,7 +44,8 @@ public struct FalkorDBStore: GraphWriter {
         configuration.commandTimeout = commandTimeout
         configuration.leaseTimeout = commandTimeout
         let client = RESPClient(configuration: configuration, logger: logger)
-        let store = FalkorDBStore(client: client, url: url, embedder: embedder, logger: logger)
+        var store = FalkorDBStore(client: client, url: url, embedder: embedder, logger: logger)
+        store.localMigrations = localMigrations
         do {
             try await store.probe()
             if migrate { try await store.migrator.up() }
@@ -90,7 +93,7 @@ public struct FalkorDBStore: GraphWriter {
 
     /// The migration runner for this graph's schema.
     public var migrator: MigrationRunner<FalkorDBMigrationTarget> {
-        MigrationRunner(target: FalkorDBMigrationTarget(store: self), migrations: FalkorDBMigrations.all)
+        MigrationRunner(target: FalkorDBMigrationTarget(store: self), migrations: FalkorDBMigrations.all + localMigrations)
     }
 
     /// Checks that the server answers and has the graph module.

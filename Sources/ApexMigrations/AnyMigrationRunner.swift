@@ -7,6 +7,9 @@ public struct AnyMigrationRunner: Sendable {
     public let down: @Sendable (_ to: Int?) async throws -> [MigrationStep]
     public let plan: @Sendable (_ direction: MigrationDirection, _ to: Int?) async throws -> [PlannedStep]
     public let validate: @Sendable () async throws -> [MigrationStatus]
+    /// Every known migration, in version order.
+    public let migrations: [Migration]
+    public let baseline: @Sendable (_ to: Int?, _ gaps: @escaping @Sendable ([Migration]) async throws -> [String]) async throws -> [MigrationStep]
 
     public init<Target: MigrationTarget>(_ runner: MigrationRunner<Target>) {
         storeName = runner.target.storeName
@@ -15,5 +18,7 @@ public struct AnyMigrationRunner: Sendable {
         down = { try await runner.down(to: $0) }
         plan = { try await runner.plan($0, to: $1) }
         validate = { try await runner.validate() }
+        migrations = runner.migrations
+        baseline = { try await runner.baseline(to: $0, gaps: $1) }
     }
 }

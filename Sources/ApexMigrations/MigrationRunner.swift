@@ -93,6 +93,39 @@ public struct MigrationRunner<Target: MigrationTarget>: Sendable {
         return chosen.map { PlannedStep(version: $0.version, name: $0.name, direction: direction, statements: target.statements(of: $0, direction: direction)) }
     }
 
+    /// Records every migration up to `version` (all when nil) as applied without running it, in a store whose schema was
+    /// made otherwise (restored from a dump without its history, or by hand).
+    ///
+    /// Refused when the store already has a history, or when `gaps` (the objects those migrations declare that the live
+    /// schema lacks or defines otherwise, one line each) finds any.
+    @discardableResult
+    public func baseline(to version: Int? = nil, gaps: @Sendable ([Migration]) async throws -> [String]) async throws -> [MigrationStep] {
+        try validateList()
+        if let version, !migrations.contains(where: { $0.version == version }) {
+            throw MigrationError.unknownTarget(store: target.storeName, version: version)
+        }
+        let chosen = migrations.filter { $0.version <= (version ?? Int.max) }
+        if !(try await target.appliedMigrationsIfAny()).isEmpty {
+            throw MigrationError.baselineOverHistory(store: target.storeName)
+        }
+        let missing = try await gaps(chosen)
+        if !missing.isEmpty { throw MigrationError.baselineSchemaDiffers(store: target.storeName, findings: missing) }
+        try await target.prepareHistory()
+        return try await target.withMigrationLock { [self] in
+            guard try await target.appliedMigrations().isEmpty else { throw MigrationError.baselineOverHistory(store: target.storeName) }
+            var steps: [MigrationStep] = []
+            for migration in chosen {
+                // Nothing to run: only the history row, with the real migration's checksum.
+                let record = AppliedMigration(
+                    version: migration.version, name: migration.name, checksum: migration.checksum, appliedAt: Self.now(), durationMilliseconds: 0)
+                let empty = Migration(version: migration.version, name: migration.name, up: "", down: "")
+                try await target.run(empty, direction: .up, record: record)
+                steps.append(MigrationStep(version: migration.version, name: migration.name, direction: .up, durationMilliseconds: 0))
+            }
+            return steps
+        }
+    }
+
     /// Checks the history against the list (checksums, unknown versions) without applying anything.
     public func validate() async throws -> [MigrationStatus] {
         try validateList()

@@ -114,6 +114,16 @@ public struct SchemaAuditor: Sendable {
         return SchemaDrift.between(live: try await live, declared: try await declared)
     }
 
+    /// What `declared` (some migrations, applied or not) puts in a store that its live schema lacks or defines otherwise,
+    /// one line each: what `apex migrate baseline` checks before recording them as applied. Extra objects are no gap.
+    public func gaps(for declared: [Migration]) async throws -> [String] {
+        async let wanted = inspector.declaredSchema(declared)
+        async let live = inspector.liveSchema()
+        var drift = SchemaDrift.between(live: try await live, declared: try await wanted)
+        drift.extra = []
+        return drift.lines
+    }
+
     /// Recreates what is missing, restores what changed and, with `dropExtra`, drops what is not declared; returns what
     /// could not be repaired.
     public func repair(dropExtra: Bool) async throws -> [SchemaObject] {

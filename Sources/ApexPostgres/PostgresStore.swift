@@ -22,6 +22,8 @@ public struct PostgresStore: TemporalStore {
     let entityRefs = EntityRefCache()
     /// How long a call waits for a pooled connection before it fails as "no connection" (HTTP 503).
     var leaseTimeout: Duration = .seconds(10)
+    /// The deployment's own migrations (``MigrationFile``), run after apex's.
+    var localMigrations: [Migration] = []
 
     /// The pool with the store's bound on waiting for a connection.
     var lease: ConnectionLease { ConnectionLease(client: client, timeout: leaseTimeout) }
@@ -32,13 +34,14 @@ public struct PostgresStore: TemporalStore {
     ///   - connectTimeout: how long the first connection may take.
     ///   - leaseTimeout: how long a later call waits for a pooled connection (the server went away, or all are busy).
     public static func connect(
-        url text: String, migrate: Bool = true, connectTimeout: Duration = .seconds(5), leaseTimeout: Duration = .seconds(10),
-        logger: Logger = PostgresStore.defaultLogger
+        url text: String, migrate: Bool = true, localMigrations: [Migration] = [], connectTimeout: Duration = .seconds(5),
+        leaseTimeout: Duration = .seconds(10), logger: Logger = PostgresStore.defaultLogger
     ) async throws -> PostgresStore {
         let url = try PostgresURL(text)
         try await probe(url, timeout: connectTimeout, logger: logger)
         let client = PostgresClient(configuration: try url.clientConfiguration(connectTimeout: connectTimeout, maximumConnections: 16), backgroundLogger: logger)
-        let store = PostgresStore(client: client, url: url, lifetime: ClientLifetime(client), logger: logger, leaseTimeout: leaseTimeout)
+        let store = PostgresStore(
+            client: client, url: url, lifetime: ClientLifetime(client), logger: logger, leaseTimeout: leaseTimeout, localMigrations: localMigrations)
         if migrate {
             do {
                 try await store.migrator.up()
@@ -65,7 +68,8 @@ public struct PostgresStore: TemporalStore {
     /// The migration runner for this store's schema.
     public var migrator: MigrationRunner<PostgresMigrationTarget> {
         MigrationRunner(
-            target: PostgresMigrationTarget(client: client, logger: logger, leaseTimeout: leaseTimeout, schema: url.schema), migrations: PostgresMigrations.all)
+            target: PostgresMigrationTarget(client: client, logger: logger, leaseTimeout: leaseTimeout, schema: url.schema),
+            migrations: PostgresMigrations.all + localMigrations)
     }
 
     /// One connection made and closed directly, so that a wrong URL or a dead server is an error now, not a pool that waits.

@@ -15,13 +15,16 @@ public struct SQLiteStore: TemporalStore {
 
     public let pool: DatabasePool
     let cache: SnapshotCache
+    /// The deployment's own migrations (``MigrationFile``), run after apex's.
+    var localMigrations: [Migration] = []
 
     /// Opens (creating if needed) the store in `directory`.
     ///
     /// - Parameters:
     ///   - directory: the data directory; created when missing.
     ///   - migrate: apply pending migrations (and check applied ones) before returning.
-    public static func open(directory: String, migrate: Bool = true) async throws -> SQLiteStore {
+    ///   - localMigrations: the deployment's own migrations (versions from ``MigrationFile/firstVersion``), run after apex's.
+    public static func open(directory: String, migrate: Bool = true, localMigrations: [Migration] = []) async throws -> SQLiteStore {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -43,7 +46,7 @@ public struct SQLiteStore: TemporalStore {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
         if migrate {
-            try await MigrationRunner(target: SQLiteMigrationTarget(writer: pool), migrations: SQLiteMigrations.all).up()
+            try await MigrationRunner(target: SQLiteMigrationTarget(writer: pool), migrations: SQLiteMigrations.all + localMigrations).up()
         }
         let cache: SnapshotCache
         do {
@@ -51,12 +54,12 @@ public struct SQLiteStore: TemporalStore {
         } catch {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        return SQLiteStore(pool: pool, cache: cache)
+        return SQLiteStore(pool: pool, cache: cache, localMigrations: localMigrations)
     }
 
     /// The migration runner for this store's schema.
     public var migrator: MigrationRunner<SQLiteMigrationTarget> {
-        MigrationRunner(target: SQLiteMigrationTarget(writer: pool), migrations: SQLiteMigrations.all)
+        MigrationRunner(target: SQLiteMigrationTarget(writer: pool), migrations: SQLiteMigrations.all + localMigrations)
     }
 
     public func ontologySource() async throws -> String? {

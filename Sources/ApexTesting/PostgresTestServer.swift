@@ -38,7 +38,18 @@ public actor PostgresTestServer {
         let name = "\(prefix)_\(counter)"
         let copy = migrated ? " TEMPLATE \(setup.template) STRATEGY FILE_COPY" : ""
         // The names are made here from the process id and a counter; nothing in them comes from outside.
-        _ = try await setup.admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)\(copy)"), logger: Self.logger).collect()
+        for attempt in 1...3 {
+            do {
+                _ = try await setup.admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)\(copy)"), logger: Self.logger).collect()
+                break
+            } catch where attempt < 3 && migrated && String(reflecting: error).contains("is being accessed by other users") {
+                // An autovacuum worker on the template (a busy machine is slow to finish one) blocks the copy: end it.
+                _ = try await setup.admin.query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(setup.template) AND pid <> pg_backend_pid()",
+                    logger: Self.logger
+                ).collect()
+            }
+        }
         return Self.url(setup.base, database: name)
     }
 

@@ -44,6 +44,16 @@ public actor EmbeddedVectorStore: VectorStore {
         self.loader = loader
     }
 
+    /// Loads the index (or builds it) now rather than at the first search.
+    public func prepare() async throws {
+        _ = try await loadedIndex()
+    }
+
+    /// The file name of a collection version's index in the data directory (version 1 keeps the name it always had).
+    public static func fileName(version: Int) -> String {
+        version <= 1 ? "vector-index.bin" : "vector-index-v\(version).bin"
+    }
+
     /// Whether the index in memory was read from the saved file (rather than rebuilt).
     public private(set) var loadedFromFile = false
 
@@ -121,6 +131,13 @@ public actor EmbeddedVectorStore: VectorStore {
 
     private func save() throws {
         guard let cacheFile, let index, let generation, generation != savedGeneration else { return }
+        try Self.writeFile(cacheFile, generation: generation, payloads: payloads, index: index)
+        savedGeneration = generation
+    }
+
+    /// Writes an index with its payloads and the vector generation it matches, as this store saves and loads it
+    /// (``CollectionIndexBuild`` saves a collection version's index this way too).
+    public static func writeFile(_ path: String, generation: Int64, payloads: [Int64: [String: String]], index: HNSWIndex) throws {
         var writer = ByteWriter()
         writer.write(generation)
         writer.write(UInt64(payloads.count))
@@ -133,11 +150,10 @@ public actor EmbeddedVectorStore: VectorStore {
             }
         }
         let bytes = writer.bytes + index.serialized()
-        let temporary = cacheFile + ".tmp"
+        let temporary = path + ".tmp"
         try Data(bytes).write(to: URL(fileURLWithPath: temporary))
         // rename(2) replaces the old file atomically: a reader sees the old graph or the new one, never half of one.
-        guard rename(temporary, cacheFile) == 0 else { throw VectorIndexError.corruptFile(reason: "it could not be saved to \(cacheFile)") }
-        savedGeneration = generation
+        guard rename(temporary, path) == 0 else { throw VectorIndexError.corruptFile(reason: "it could not be saved to \(path)") }
     }
 
     private func readSaved(_ path: String) throws -> (generation: Int64, payloads: [Int64: [String: String]], index: HNSWIndex) {

@@ -495,6 +495,7 @@ public enum VectorIndexError: Error, Sendable, Equatable, CustomStringConvertibl
     case notFinite
     case quantized
     case corruptFile(reason: String)
+    case unsupportedPrecision(String)
 
     public var description: String {
         switch self {
@@ -503,6 +504,7 @@ public enum VectorIndexError: Error, Sendable, Equatable, CustomStringConvertibl
         case .notFinite: "the vector holds a NaN or infinite value"
         case .quantized: "this index holds int8 codes only; rebuild it from the float vectors to add more"
         case .corruptFile(let reason): "the saved vector index cannot be used: \(reason)"
+        case .unsupportedPrecision(let precision): "the embedded vector index does not store \(precision) vectors yet (float32 only)"
         }
     }
 }

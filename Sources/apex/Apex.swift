@@ -2,6 +2,7 @@ import ApexCore
 import ApexEmbedders
 import ApexEngine
 import ApexMigrations
+import ApexPorts
 import ApexPostgres
 import ApexRedis
 import ApexSQLite
@@ -28,7 +29,7 @@ struct Apex: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, NeighborsCommand.self, RelationsCommand.self,
             EntityCommand.self, DocumentsCommand.self,
-            SearchCommand.self, MigrateCommand.self, SchemaCommand.self, RecoverCommand.self, VerifyCommand.self, BenchCommand.self,
+            SearchCommand.self, VectorsCommand.self, MigrateCommand.self, SchemaCommand.self, RecoverCommand.self, VerifyCommand.self, BenchCommand.self,
         ]
     )
 
@@ -66,6 +67,9 @@ func domainMessage(_ error: any Error) -> String? {
     case let error as IngestError: error.description
     case let error as CLIError: error.description
     case let error as MigrationError: error.description
+    case let error as MigrationDirectoryError: error.description
+    case let error as VectorMigrationError: error.description
+    case let error as VectorSpecError: error.description
     case let error as SQLiteStoreError: error.description
     case let error as PostgresStoreError: error.description
     case let error as OntologyError: error.description

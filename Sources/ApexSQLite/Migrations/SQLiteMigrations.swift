@@ -13,5 +13,6 @@ public enum SQLiteMigrations {
         v0004VectorGeneration,
         v0005SagaLog,
         v0006IdempotencyKeys,
+        v0007VectorCollections,
     ]
 }

@@ -12,7 +12,8 @@ struct MigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Show, apply or roll back the schema migrations of every configured store.",
         discussion: """
-            Migrations are versioned files in the apex source tree, each with its down step. The store's apex_schema_history table \
+            Migrations are versioned steps compiled into apex (numbered from 1), each with its down step, followed by the \
+            deployment's own from --migrations DIR (numbered from 1001: see apex migrate create). The store's apex_schema_history table \
             records version, name, SHA-256 checksum, applied_at and duration of each applied one. A migration whose file changed \
             after it was applied is reported as checksum_mismatch and blocks up and down. Other commands apply pending migrations \
             on first use. On PostgreSQL (--database-url) a run holds an advisory lock for its whole length: a second apex migrating \
@@ -21,7 +22,7 @@ struct MigrateCommand: AsyncParsableCommand {
             recorded as (:SchemaVersion) nodes in the graph and serialised by a lock key in the same server; each command reports \
             one section per store (records first, then the graph).
             """,
-        subcommands: [Status.self, Up.self, Down.self, Validate.self]
+        subcommands: [Status.self, Up.self, Down.self, Validate.self, Create.self, Baseline.self]
     )
 
     struct Status: AsyncParsableCommand {
@@ -140,19 +141,20 @@ struct MigrateCommand: AsyncParsableCommand {
     static func runners(_ options: DataOptions) async throws -> [(runner: AnyMigrationRunner, location: String)] {
         var runners: [(runner: AnyMigrationRunner, location: String)] = []
         if let url = options.postgresURL {
-            let store = try await CommandStores.shared.postgres(url: url, migrate: false)
+            let store = try await CommandStores.shared.postgres(url: url, migrate: false, localMigrations: try options.localMigrations(.postgres))
             var target = store.migrator.target
             target.onWait = { Console.error($0) }
-            runners.append((AnyMigrationRunner(MigrationRunner(target: target, migrations: PostgresMigrations.all)), store.url.description))
+            runners.append((AnyMigrationRunner(MigrationRunner(target: target, migrations: store.migrator.migrations)), store.url.description))
         } else {
-            let store = try await SQLiteStore.open(directory: options.directory, migrate: false)
+            let store = try await SQLiteStore.open(directory: options.directory, migrate: false, localMigrations: try options.localMigrations(.sqlite))
             runners.append((AnyMigrationRunner(store.migrator), options.directory))
         }
         if let url = options.falkorURL {
-            let store = try await CommandStores.shared.falkor(url: url, migrate: false)
+            let store = try await CommandStores.shared.falkor(url: url, migrate: false, localMigrations: try options.localMigrations(.graph))
             var target = store.migrator.target
             target.onWait = { Console.error("another apex holds the migration lock of graph \(store.graph); waiting for it to finish") }
-            runners.append((AnyMigrationRunner(MigrationRunner(target: target, migrations: FalkorDBMigrations.all)), "graph \(store.graph) at \(store.url.server)"))
+            runners.append(
+                (AnyMigrationRunner(MigrationRunner(target: target, migrations: store.migrator.migrations)), "graph \(store.graph) at \(store.url.server)"))
         }
         return runners
     }

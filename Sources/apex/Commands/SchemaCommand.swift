@@ -91,25 +91,25 @@ struct SchemaCommand: AsyncParsableCommand {
     static func auditors(_ options: DataOptions) async throws -> [(auditor: SchemaAuditor, location: String)] {
         var auditors: [(auditor: SchemaAuditor, location: String)] = []
         if let url = options.postgresURL {
-            let store = try await CommandStores.shared.postgres(url: url, migrate: false)
+            let store = try await CommandStores.shared.postgres(url: url, migrate: false, localMigrations: try options.localMigrations(.postgres))
             let runner = store.migrator
             auditors.append(
-                (SchemaAuditor(inspector: PostgresSchemaInspector(store: store), migrations: PostgresMigrations.all, status: { try await runner.status() }),
+                (SchemaAuditor(inspector: PostgresSchemaInspector(store: store), migrations: runner.migrations, status: { try await runner.status() }),
                  store.url.description))
         } else {
             let file = (options.directory as NSString).appendingPathComponent(SQLiteStore.fileName)
             guard FileManager.default.fileExists(atPath: file) else { throw CLIError.noMemory(directory: options.directory) }
-            let store = try await SQLiteStore.open(directory: options.directory, migrate: false)
+            let store = try await SQLiteStore.open(directory: options.directory, migrate: false, localMigrations: try options.localMigrations(.sqlite))
             let runner = store.migrator
             auditors.append(
-                (SchemaAuditor(inspector: SQLiteSchemaInspector(writer: store.pool), migrations: SQLiteMigrations.all, status: { try await runner.status() }),
+                (SchemaAuditor(inspector: SQLiteSchemaInspector(writer: store.pool), migrations: runner.migrations, status: { try await runner.status() }),
                  options.directory))
         }
         if let url = options.falkorURL {
-            let store = try await CommandStores.shared.falkor(url: url, migrate: false)
+            let store = try await CommandStores.shared.falkor(url: url, migrate: false, localMigrations: try options.localMigrations(.graph))
             let runner = store.migrator
             auditors.append(
-                (SchemaAuditor(inspector: FalkorDBSchemaInspector(store: store), migrations: FalkorDBMigrations.all, status: { try await runner.status() }),
+                (SchemaAuditor(inspector: FalkorDBSchemaInspector(store: store), migrations: runner.migrations, status: { try await runner.status() }),
                  "graph \(store.graph) at \(store.url.server)"))
         }
         return auditors

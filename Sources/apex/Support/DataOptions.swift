@@ -1,6 +1,7 @@
 import ApexCore
 import ApexEngine
 import ApexFalkorDB
+import ApexMigrations
 import ApexPorts
 import ApexPostgres
 import ApexRedis
@@ -63,6 +64,15 @@ struct DataOptions: ParsableArguments {
             """)
     var halfvec: Bool?
 
+    @Option(
+        name: .customLong("migrations"),
+        help: """
+            The directory of this deployment's own migrations: sqlite/, postgres/ and graph/ subdirectories of VERSION_NAME.sql \
+            (.cypher for the graph) files that apex migrate create writes, applied after apex's own (default: $APEX_MIGRATIONS \
+            or ./migrations; a missing directory holds none).
+            """)
+    var migrations: String?
+
     func validate() throws {
         _ = try cacheSettings()
         if halfvec != nil, postgresURL == nil {
@@ -73,6 +83,16 @@ struct DataOptions: ParsableArguments {
     /// The directory in effect.
     var directory: String {
         data ?? ProcessInfo.processInfo.environment["APEX_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./apex-data"
+    }
+
+    /// The deployment's migrations directory in effect.
+    var migrationDirectory: MigrationDirectory {
+        MigrationDirectory(path: migrations ?? ProcessInfo.processInfo.environment["APEX_MIGRATIONS"].flatMap { $0.isEmpty ? nil : $0 } ?? "./migrations")
+    }
+
+    /// The deployment's own migrations of one store, in version order.
+    func localMigrations(_ store: MigrationDirectory.Store) throws -> [Migration] {
+        try migrationDirectory.migrations(of: store)
     }
 
     /// The PostgreSQL URL in effect, nil for the embedded store.
@@ -131,32 +151,36 @@ struct DataOptions: ParsableArguments {
     func openStore(mustExist: Bool) async throws -> any TemporalStore {
         let records: any TemporalStore
         if let postgresURL {
-            records = try await CommandStores.shared.postgres(url: postgresURL, migrate: true)
+            records = try await CommandStores.shared.postgres(url: postgresURL, migrate: true, localMigrations: try localMigrations(.postgres))
         } else {
             if mustExist {
                 let file = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
                 guard FileManager.default.fileExists(atPath: file) else { throw CLIError.noMemory(directory: directory) }
             }
-            records = try await SQLiteStore.open(directory: directory)
+            records = try await SQLiteStore.open(directory: directory, localMigrations: try localMigrations(.sqlite))
         }
         guard let falkorURL else { return records }
-        return ComposedStore(records: records, graph: try await CommandStores.shared.falkor(url: falkorURL, migrate: true))
+        let graph = try await CommandStores.shared.falkor(url: falkorURL, migrate: true, localMigrations: try localMigrations(.graph))
+        return ComposedStore(records: records, graph: graph)
     }
 
     /// The document service over the memory's store with the configured embedder, and what to call before exiting.
     ///
     /// On PostgreSQL the vectors are indexed by pgvector (caught up with the
     /// stored chunks first, should an earlier run have stopped between the two);
-    /// embedded, by the in-process HNSW index whose graph is saved as
-    /// `vector-index.bin` in the data directory when the command ends.
+    /// embedded, by the in-process HNSW index of the live collection version
+    /// (docs/vectors.md), whose graph is saved as `vector-index.bin` (version 1)
+    /// or `vector-index-vN.bin` in the data directory when the command ends.
+    /// Without embedder options the embedded store embeds with the live
+    /// version's embedder when it can make it (the offline one, any dimension).
     func documentService(_ memory: MemoryService, _ options: EmbedderOptions) async throws -> (DocumentService, finish: @Sendable () async throws -> Void) {
         let store = memory.store
         let records = (store as? ComposedStore)?.records ?? store
-        let embedder = try options.make()
         let load: @Sendable () async throws -> [VectorItem] = {
             try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
         }
         if let postgres = records as? PostgresStore {
+            let embedder = try options.make()
             let dimension = embedder.identity.dimension
             var precision: VectorPrecision = halfvec == true ? .half : .single
             if halfvec == nil { precision = try await PgVectorStore(store: postgres, dimension: dimension).storedPrecision() }
@@ -173,10 +197,23 @@ struct DataOptions: ParsableArguments {
             }
             return (DocumentService(store: store, vectors: vectors, embedder: embedder, cache: memory.cache), { })
         }
-        let vectors = EmbeddedVectorStore(
-            dimension: embedder.identity.dimension, cacheFile: (directory as NSString).appendingPathComponent("vector-index.bin"),
-            generation: { try await store.vectorGeneration() }, loader: load)
-        return (DocumentService(store: store, vectors: vectors, embedder: embedder, cache: memory.cache), { try await vectors.flush() })
+        guard let collections = records as? any VectorCollectionStore else {
+            throw CLIError.badArgument("this record store keeps no vector collection versions")
+        }
+        let fallback = VectorCollectionSpec(embedder: try options.make().identity)
+        let directory = self.directory
+        let router = LiveVersionRouter(
+            live: { try await VectorMigration.live(collections: collections, documents: store, fallback: fallback) },
+            make: { version in
+                let spec = version.spec
+                let embedder = try options.make(matching: spec.embedder)
+                let vectors = EmbeddedVectorStore(
+                    dimension: spec.embedder.dimension, parameters: HNSWParameters(m: spec.m, efConstruction: spec.efConstruction),
+                    cacheFile: (directory as NSString).appendingPathComponent(EmbeddedVectorStore.fileName(version: version.version)),
+                    generation: { try await store.vectorGeneration() }, loader: load)
+                return VectorRoute(version: version.version, embedder: embedder, vectors: vectors, flush: { try await vectors.flush() })
+            })
+        return (DocumentService(store: store, router: router, cache: memory.cache), { try await router.flush() })
     }
 }
 
@@ -187,14 +224,14 @@ actor CommandStores {
     private var falkorStores: [FalkorDBStore] = []
     private var redisStores: [RedisCacheStore] = []
 
-    func postgres(url: String, migrate: Bool) async throws -> PostgresStore {
-        let store = try await PostgresStore.connect(url: url, migrate: migrate)
+    func postgres(url: String, migrate: Bool, localMigrations: [Migration] = []) async throws -> PostgresStore {
+        let store = try await PostgresStore.connect(url: url, migrate: migrate, localMigrations: localMigrations)
         postgresStores.append(store)
         return store
     }
 
-    func falkor(url: String, migrate: Bool) async throws -> FalkorDBStore {
-        let store = try await FalkorDBStore.connect(url: url, migrate: migrate)
+    func falkor(url: String, migrate: Bool, localMigrations: [Migration] = []) async throws -> FalkorDBStore {
+        let store = try await FalkorDBStore.connect(url: url, migrate: migrate, localMigrations: localMigrations)
         falkorStores.append(store)
         return store
     }

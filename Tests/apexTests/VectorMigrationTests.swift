@@ -1,0 +1,166 @@
+import ApexCore
+import ApexPorts
+import ApexTesting
+import ApexVector
+import Foundation
+import GRDB
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `apex vectors migrate` moves the embedded store's chunks to a new embedder beside the live version while `apex
+/// serve` answers searches; killed twice it resumes; the swap, the new version's recall and the rollback are checked.
+@Suite(.serialized) struct VectorMigrationTests {
+    static let documents = 40
+    static let chunksPerDocument = 150
+
+    static func apex(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await ApexBinary.run(arguments, within: .seconds(300))
+    }
+
+    /// Chunk `index`'s text: words from a small vocabulary, so that searches find several near ones.
+    static func text(_ index: Int) -> String {
+        var state = UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 1
+        let words = (0..<24).map { _ -> String in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return "w\((state >> 33) % 600)"
+        }
+        return words.joined(separator: " ") + "."
+    }
+
+    /// A memory of `documents × chunksPerDocument` chunks embedded with the offline 384-dimension embedder, written
+    /// straight into the store's tables (as `apex documents add` would, without paying for an index per document).
+    static func seed(_ data: String) async throws {
+        #expect(try await apex(["migrate", "up", "--data", data]).status == 0)
+        let database = try DatabaseQueue(path: (data as NSString).appendingPathComponent("apex.sqlite"))
+        let embedder = FeatureHashingEmbedder(dimension: 384)
+        let ids = UUIDv7Generator()
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO embedder (id, identity, dimension) VALUES (1, 'feature-hashing-v1', 384)")
+            for document in 0..<documents {
+                let id = ids.next(unixMilliseconds: 1_700_000_000_000 + UInt64(document))
+                let texts = (0..<chunksPerDocument).map { text(document * chunksPerDocument + $0) }
+                try db.execute(
+                    sql: "INSERT INTO documents (id, title, content, metadata, recorded_at) VALUES (?, ?, ?, ?, 0)",
+                    arguments: [Data(id.bytes), "doc \(document)", texts.joined(separator: " "), "{\"part\":\"\(document % 4)\"}"])
+                for (ordinal, text) in texts.enumerated() {
+                    let vector = embedder.embed(text)
+                    try db.execute(
+                        sql: "INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, text, embedding) VALUES (?, ?, 0, ?, ?, ?)",
+                        arguments: [Data(id.bytes), ordinal, text.unicodeScalars.count, text, vector.withUnsafeBytes { Data($0) }])
+                }
+            }
+            try db.execute(sql: "UPDATE vector_generation SET generation = generation + 1")
+        }
+        try database.close()
+    }
+
+    @Test func chunksMoveToANewEmbedderWithSearchesAnsweringThroughKillsSwapAndRollback() async throws {
+        let data = try SpecFixtures.temporaryDirectory()
+        try await Self.seed(data)
+        let total = Self.documents * Self.chunksPerDocument
+
+        // The dry run plans and changes nothing.
+        let plan = try await Self.apex(["vectors", "migrate", "--to", "dimension=256", "--dry-run", "--data", data])
+        #expect(plan.status == 0 && plan.stdout.contains("would embed \(total) chunks"), "\(plan.stdout)\(plan.stderr)")
+        let before = try await Self.apex(["vectors", "status", "--data", data])
+        #expect(before.stdout.hasPrefix("    1  live      feature-hashing-v1/384 cosine m=16"), "\(before.stdout)")
+        // A bad spec is one sentence.
+        let bad = try await Self.apex(["vectors", "migrate", "--to", "m=1", "--data", data])
+        #expect(bad.status == 1 && bad.stderr.contains("the vector collection spec's m \"1\" is not valid"), "\(bad.stderr)")
+
+        // apex serve answers searches the whole time.
+        let server = try ApexBinary.start(["serve", "--port", "0", "--data", data, "--log-level", "warning"], name: "serve")
+        defer { server.stopAndRemove() }
+        let port = try await server.waitForOutput(within: .seconds(60)) { output -> String? in
+            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("apex listening on http://127.0.0.1:") }) else { return nil }
+            return line.split(separator: ":").last.map(String.init)
+        }
+        let base = try #require(port.map { "http://127.0.0.1:\($0)" }, "\(server.output)")
+        let searches = Task { () -> (answered: Int, failed: [String]) in
+            var answered = 0
+            var failed: [String] = []
+            var index = 0
+            while !Task.isCancelled {
+                index += 1
+                let words = Self.text(index * 7).split(separator: " ").prefix(6).joined(separator: "+")
+                guard let url = URL(string: "\(base)/api/v1/search?q=\(words)&mode=vector&limit=5") else { continue }
+                do {
+                    let (body, response) = try await URLSession.shared.data(from: url)
+                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                    if status == 200, case .array(let results)? = try JSONParser.parse(Array(body))["results"], !results.isEmpty {
+                        answered += 1
+                    } else {
+                        failed.append("\(status): \(String(decoding: body, as: UTF8.self).prefix(200))")
+                    }
+                } catch {
+                    if !Task.isCancelled { failed.append("\(error)") }
+                }
+                try? await Task.sleep(for: .milliseconds(30))
+            }
+            return (answered, failed)
+        }
+
+        // Killed while embedding, then while indexing; the third run finishes.
+        let options = ["vectors", "migrate", "--to", "dimension=256", "--batch", "100", "--data", data]
+        var environment = ApexBinary.environment
+        environment["APEX_FAULT_KILL_AT"] = "vectors.embedded-batch#20"
+        let first = try ChildProcess("apex", executable: try ApexBinary.url(), arguments: options, environment: environment)
+        #expect(try await first.exitStatus(within: .seconds(240)) == 128 + SIGKILL, "\(first.output)")
+        #expect(first.stderr.contains("killed at vectors.embedded-batch"), "\(first.output)")
+        first.stopAndRemove()
+        environment["APEX_FAULT_KILL_AT"] = "vectors.indexed"
+        let second = try ChildProcess("apex", executable: try ApexBinary.url(), arguments: options, environment: environment)
+        #expect(try await second.exitStatus(within: .seconds(240)) == 128 + SIGKILL, "\(second.output)")
+        #expect(second.stderr.contains("resuming version 2"), "\(second.output)")
+        // The 2,000 chunks the first run embedded were not embedded again.
+        #expect(second.stderr.contains("embedding: \(total - 2_000)/\(total - 2_000) chunks"), "\(second.output)")
+        second.stopAndRemove()
+        let third = try await Self.apex(options)
+        #expect(third.status == 0, "\(third.stdout)\(third.stderr)")
+        #expect(third.stdout.hasPrefix("version 2 is live (was 1): 0 chunks embedded, \(total) vectors indexed"), "\(third.stdout)")
+        // The index the second run built and saved before it was killed is current: it is not built again.
+        #expect(third.stderr.contains("version 2's index is current; not rebuilt"), "\(third.stderr)")
+
+        let status = try await Self.apex(["vectors", "status", "--json", "--data", data])
+        #expect(try JSONParser.parse(status.stdout)["live"] == .integer(2), "\(status.stdout)")
+
+        // Recall of the new version: apex search against the exact neighbours of its (256-dimension) vectors.
+        let database = try DatabaseQueue(path: (data as NSString).appendingPathComponent("apex.sqlite"))
+        var exact = ExactNeighbours(dimension: 256)
+        for row in try await database.read({ db in try Row.fetchAll(db, sql: "SELECT rowid, embedding FROM chunks") }) {
+            let blob: Data = row[1]
+            #expect(blob.count == 256 * 4)
+            exact.add(id: row[0], vector: blob.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
+        }
+        try database.close()
+        var found = 0
+        let queries = 10
+        for query in 0..<queries {
+            let text = Self.text(query * 31 + 5).split(separator: " ").prefix(8).joined(separator: " ")
+            let truth = Set(exact.nearest(FeatureHashingEmbedder(dimension: 256).embed(text), k: 10))
+            let answer = try await Self.apex(["search", text, "--mode", "vector", "--limit", "10", "--data", data])
+            guard case .array(let results)? = try JSONParser.parse(answer.stdout)["results"] else {
+                Issue.record("no results: \(answer.stdout)\(answer.stderr)")
+                continue
+            }
+            found += results.compactMap { result -> Int64? in if case .integer(let id)? = result["chunk_id"] { id } else { nil } }.filter(truth.contains).count
+        }
+        let recall = Double(found) / Double(queries * 10)
+        #expect(recall >= 0.9, "recall@10 of the new version is \(recall)")
+
+        // Searches go on through serve after the swap (it follows within a second), then the rollback.
+        try await Task.sleep(for: .seconds(3))
+        let back = try await Self.apex(["vectors", "migrate", "--rollback", "--data", data])
+        #expect(back.status == 0 && back.stdout.hasPrefix("version 1 is live (was 2)"), "\(back.stdout)\(back.stderr)")
+        let after = try await Self.apex(["vectors", "status", "--data", data])
+        #expect(after.stdout.contains("    1  live      feature-hashing-v1/384") && after.stdout.contains("    2  ready     feature-hashing-v1/256"), "\(after.stdout)")
+        try await Task.sleep(for: .seconds(3))
+        searches.cancel()
+        let outcome = await searches.value
+        #expect(outcome.failed.isEmpty, "failed searches: \(outcome.failed.prefix(5))")
+        #expect(outcome.answered > 20, "only \(outcome.answered) searches answered")
+    }
+}
