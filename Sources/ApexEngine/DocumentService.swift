@@ -168,7 +168,7 @@ public struct DocumentService: Sendable {
     }
 
     static func isFieldName(_ field: String) -> Bool {
-        !field.isEmpty && field.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+        VectorCollectionSpec.isFieldName(field)
     }
 }
 

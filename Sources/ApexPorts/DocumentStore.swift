@@ -128,7 +128,7 @@ public protocol Embedder: Sendable {
 }
 
 extension FeatureHashingEmbedder: Embedder {
-    public var identity: EmbedderIdentity { EmbedderIdentity(name: identityName, dimension: dimension) }
+    public var identity: EmbedderIdentity { EmbedderIdentity(name: Self.identityName, dimension: dimension) }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         texts.map { embed($0) }

@@ -96,7 +96,7 @@ public struct VectorCollectionSpec: Sendable, Equatable {
             switch key {
             case "embedder":
                 guard !value.isEmpty else { throw .badValue(field: key, value: value, reason: "it is empty") }
-                spec.embedder.name = value == "hashing" ? FeatureHashingEmbedder(dimension: 8).identityName : value
+                spec.embedder.name = value == "hashing" ? FeatureHashingEmbedder.identityName : value
             case "dimension": spec.embedder.dimension = try Self.whole(key, value, in: 8...16_000)
             case "metric":
                 guard value == "cosine" else { throw .badValue(field: key, value: value, reason: "only cosine is supported") }
@@ -128,14 +128,15 @@ public struct VectorCollectionSpec: Sendable, Equatable {
         return number
     }
 
-    static func isFieldName(_ name: String) -> Bool {
+    /// Whether `name` is a metadata field name searches may filter on: letters, digits, `_` or `-`.
+    public static func isFieldName(_ name: String) -> Bool {
         !name.isEmpty && name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
     }
 }
 
 extension FeatureHashingEmbedder {
     /// The identity name of the offline embedder, whatever its dimension.
-    public var identityName: String { "feature-hashing-v1" }
+    public static let identityName = "feature-hashing-v1"
 }
 
 /// Why a collection spec was refused. Each case reads as one sentence.

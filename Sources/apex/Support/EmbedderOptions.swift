@@ -30,7 +30,7 @@ struct EmbedderOptions: ParsableArguments {
     /// is then the caller's error to report), else the offline one of that dimension, or the configured API's.
     func make(matching identity: EmbedderIdentity) throws -> any Embedder {
         if embedderName != nil || dimension != nil { return try make() }
-        if identity.name == FeatureHashingEmbedder(dimension: 8).identityName { return FeatureHashingEmbedder(dimension: identity.dimension) }
+        if identity.name == FeatureHashingEmbedder.identityName { return FeatureHashingEmbedder(dimension: identity.dimension) }
         return try make()
     }
 
