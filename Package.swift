@@ -45,7 +45,8 @@ let package = Package(
         .target(
             name: "ApexCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strict
+            // Optimised in debug builds too: the tests embed, parse and check hundreds of thousands of values through it.
+            swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // The store protocols the engine talks to.
         .target(name: "ApexPorts", dependencies: ["ApexCore"], swiftSettings: strict),

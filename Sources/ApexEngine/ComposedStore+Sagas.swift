@@ -16,7 +16,7 @@ extension ComposedStore {
 
     static let sagaIDs = UUIDv7Generator()
 
-    static var wallClock: Timestamp { Timestamp(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down))) }
+    static var wallClock: Timestamp { Timestamp.wallClock }
 
     func ingestAsSaga(_ request: IngestRequest) async throws -> IngestSummary {
         let owner = SagaOwner.current

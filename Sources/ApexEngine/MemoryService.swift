@@ -29,7 +29,7 @@ public struct MemoryService: Sendable {
 
     /// The wall clock, in microseconds.
     public static let systemClock: @Sendable () -> Timestamp = {
-        Timestamp(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down)))
+        Timestamp.wallClock
     }
 
     /// The current time by this service's clock.

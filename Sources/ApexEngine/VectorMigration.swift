@@ -69,7 +69,7 @@ public struct VectorMigration: Sendable {
             let embedder = try checkedEmbedder(spec)
             let clock = ContinuousClock()
             let elapsed = try await clock.measure { _ = try await embedder.embed(sample.map(\.text)) }
-            embedRate = Double(sample.count) / max(elapsed.inSeconds, 1e-6)
+            embedRate = Double(sample.count) / max(elapsed / .seconds(1), 1e-6)
         }
         return VectorMigrationPlan(
             live: live, target: spec, resuming: existing?.version, chunks: chunks, toEmbed: toEmbed, embedRate: embedRate, unchanged: spec == live.spec)
@@ -255,8 +255,4 @@ public enum VectorMigrationError: Error, Sendable, Equatable, CustomStringConver
             "chunks kept changing while version \(version) was caught up; it is kept: run the migration again when writes pause"
         }
     }
-}
-
-extension Duration {
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -108,7 +108,7 @@ public struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
-    static var now: Timestamp { Timestamp(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down))) }
+    static var now: Timestamp { .wallClock }
 }
 
 /// Collects a response body written through Hummingbird's writer, to keep it and send it again.

@@ -1,4 +1,6 @@
 public import ApexCore
+import Dispatch
+import Foundation
 
 /// Where documents, their chunks (text, offsets, embeddings) and their entity mentions live; full-text search runs here.
 public protocol DocumentStore: Sendable {
@@ -130,7 +132,37 @@ public protocol Embedder: Sendable {
 extension FeatureHashingEmbedder: Embedder {
     public var identity: EmbedderIdentity { EmbedderIdentity(name: Self.identityName, dimension: dimension) }
 
+    /// Embeds on every core when there are enough texts to share out.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        texts.map { embed($0) }
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        guard texts.count >= 64, threads > 1 else { return texts.map { embed($0) } }
+        let results = EmbeddingSlots(count: texts.count)
+        let embedder = self
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            for index in stride(from: thread, to: texts.count, by: threads) { results.set(index, embedder.embed(texts[index])) }
+        }
+        return results.vectors
     }
+}
+
+/// One slot per text, each written by exactly one thread of ``FeatureHashingEmbedder/embed(_:)``.
+private final class EmbeddingSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<[Float]>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: [])
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    /// Sound without a lock: every index is written once, by one thread, and read only after all threads finished.
+    func set(_ index: Int, _ vector: [Float]) {
+        slots[index] = vector
+    }
+
+    var vectors: [[Float]] { Array(slots) }
 }

@@ -9,7 +9,7 @@ extension SQLiteStore: VectorCollectionStore {
     }
 
     public func beginVectorCollection(_ spec: VectorCollectionSpec, first: VectorCollectionSpec) async throws -> VectorCollectionVersion {
-        let now = Self.now()
+        let now = Timestamp.wallClock
         return try await pool.write { db in
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM vector_collections") == 0 {
                 try db.execute(
@@ -80,7 +80,7 @@ extension SQLiteStore: VectorCollectionStore {
     }
 
     public func swapVectorCollection(to version: Int, ifGeneration generation: Int64) async throws -> Bool {
-        let now = Self.now()
+        let now = Timestamp.wallClock
         return try await pool.write { db in
             guard try Int64.fetchOne(db, sql: "SELECT generation FROM vector_generation WHERE id = 1") == generation else { return false }
             let all = try Self.collections(db)
@@ -124,9 +124,5 @@ extension SQLiteStore: VectorCollectionStore {
             return VectorCollectionVersion(
                 version: version, spec: spec, state: state, createdAt: Timestamp(microseconds: row[3]), swappedAt: swapped.map(Timestamp.init(microseconds:)))
         }
-    }
-
-    static func now() -> Timestamp {
-        Timestamp(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down)))
     }
 }

@@ -72,7 +72,10 @@ struct CollectionIndexBuild: Sendable {
         index = HNSWIndex(dimension: spec.embedder.dimension, metric: .cosine, parameters: HNSWParameters(m: spec.m, efConstruction: spec.efConstruction))
     }
 
+    /// Adds `items` (ids it does not hold yet) on every core.
     mutating func add(_ items: ArraySlice<VectorItem>) throws {
+        var indexable: [(id: Int, vector: [Float])] = []
+        indexable.reserveCapacity(items.count)
         for item in items {
             guard item.vector.count == spec.embedder.dimension else {
                 throw VectorIndexError.wrongDimension(expected: spec.embedder.dimension, got: item.vector.count)
@@ -80,8 +83,9 @@ struct CollectionIndexBuild: Sendable {
             digests[item.id] = Self.digest(item.vector)
             payloads[item.id] = item.payload
             // As the live store does: a vector with no direction cannot be found by cosine.
-            if EmbeddedVectorStore.isIndexable(item.vector) { try index.add(id: Int(item.id), vector: item.vector) }
+            if EmbeddedVectorStore.isIndexable(item.vector) { indexable.append((Int(item.id), item.vector)) }
         }
+        try index.add(contentsOf: indexable, threads: ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// Removes what `items` no longer has (or has with another vector or payload) and adds what is new.

@@ -70,10 +70,12 @@ public actor EmbeddedVectorStore: VectorStore {
         }
         var built = HNSWIndex(dimension: dimension, metric: .cosine, parameters: parameters)
         var builtPayloads: [Int64: [String: String]] = [:]
+        var indexable: [(id: Int, vector: [Float])] = []
         for item in try await loader() where Self.isIndexable(item.vector) {
-            try built.add(id: Int(item.id), vector: item.vector)
+            indexable.append((Int(item.id), item.vector))
             builtPayloads[item.id] = item.payload
         }
+        try built.add(contentsOf: indexable, threads: ProcessInfo.processInfo.activeProcessorCount)
         index = built
         payloads = builtPayloads
         generation = current

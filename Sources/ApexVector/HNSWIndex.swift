@@ -33,7 +33,7 @@ public struct HNSWIndex: Sendable {
     var maxLevel = 0
     var random: UInt64
 
-    private var m0: Int { parameters.m * 2 }
+    var m0: Int { parameters.m * 2 }
 
     public init(dimension: Int, metric: VectorMetric = .cosine, parameters: HNSWParameters = HNSWParameters()) {
         self.dimension = dimension
@@ -62,6 +62,26 @@ public struct HNSWIndex: Sendable {
         guard vector.allSatisfy(\.isFinite) else { throw .notFinite }
         if nodeByID[id] != nil { delete(id: id) }
         guard let stored = prepared(vector) else { throw .zeroVector }
+        let node = append(id: id, stored: stored)
+        guard entry >= 0 else {
+            entry = Int(node)
+            maxLevel = Int(levels[Int(node)])
+            return
+        }
+        var scratch = HNSWSearchScratch()
+        let found = withView { view in
+            Self.layerCandidates(view, node: node, level: Int(levels[Int(node)]), entry: UInt32(entry), top: maxLevel, ef: parameters.efConstruction, scratch: &scratch)
+        }
+        for (layer, candidates) in found.enumerated() where !candidates.isEmpty {
+            let chosen = withView { Self.selectNeighbors($0, candidates, limit: parameters.m) }
+            setLinks(node, layer: layer, to: chosen.map(\.1))
+            for (_, neighbor) in chosen { link(neighbor, to: node, layer: layer, limit: layer == 0 ? m0 : parameters.m) }
+        }
+        raiseEntry(to: node)
+    }
+
+    /// Appends a node with no links for an already prepared vector, at a level drawn from the generator.
+    mutating func append(id: Int, stored: [Float]) -> UInt32 {
         let node = UInt32(ids.count)
         let level = randomLevel()
         ids.append(id)
@@ -72,39 +92,37 @@ public struct HNSWIndex: Sendable {
         upperLinks.append(Array(repeating: [], count: level))
         deleted.append(false)
         nodeByID[id] = node
-        guard entry >= 0 else {
-            entry = Int(node)
+        return node
+    }
+
+    /// Makes `node` the entry point when it reaches above every other node.
+    mutating func raiseEntry(to node: UInt32) {
+        let level = Int(levels[Int(node)])
+        if entry < 0 || level > maxLevel {
             maxLevel = level
-            return
+            entry = Int(node)
         }
-        var scratch = HNSWSearchScratch()
-        var current = UInt32(entry)
-        let top = maxLevel
+    }
+
+    /// For each layer from 0 to `level`, up to `ef` nodes nearest to `node` (nearest first) found from `entry` by the
+    /// paper's insertion search (algorithm 1); empty for the layers above `top`, which the graph does not reach yet.
+    static func layerCandidates(
+        _ view: GraphView, node: UInt32, level: Int, entry: UInt32, top: Int, ef: Int, scratch: inout HNSWSearchScratch
+    ) -> [[(Float, UInt32)]] {
+        var found = [[(Float, UInt32)]](repeating: [], count: level + 1)
+        let measure = FloatQueryDistance(view: view, query: view.vector(node))
+        var current = entry
+        var currentDistance = measure(current)
+        for upper in stride(from: top, to: level, by: -1) {
+            (current, currentDistance) = greedy(view, from: current, distance: currentDistance, layer: upper, measure)
+        }
         for layer in stride(from: min(level, top), through: 0, by: -1) {
-            let start = current
-            let found = withView { view -> [(Float, UInt32)] in
-                let measure = FloatQueryDistance(view: view, query: view.vector(node))
-                var entryNode = start
-                var entryDistance = measure(entryNode)
-                if layer == min(level, top), top > level {
-                    for upper in stride(from: top, to: level, by: -1) {
-                        (entryNode, entryDistance) = Self.greedy(view, from: entryNode, distance: entryDistance, layer: upper, measure)
-                    }
-                }
-                return Self.searchLayer(
-                    view, entries: [(entryDistance, entryNode)], ef: parameters.efConstruction, layer: layer, scratch: &scratch, filter: nil,
-                    skipDeleted: false, measure)
-            }
-            let limit = layer == 0 ? m0 : parameters.m
-            let chosen = withView { Self.selectNeighbors($0, found, limit: parameters.m) }
-            setLinks(node, layer: layer, to: chosen.map(\.1))
-            for (_, neighbor) in chosen { link(neighbor, to: node, layer: layer, limit: limit) }
-            if let nearest = found.first { current = nearest.1 }
+            let nearest = searchLayer(
+                view, entries: [(currentDistance, current)], ef: ef, layer: layer, scratch: &scratch, filter: nil, skipDeleted: false, measure)
+            found[layer] = nearest
+            if let first = nearest.first { (currentDistance, current) = first }
         }
-        if level > maxLevel {
-            maxLevel = level
-            entry = Int(node)
-        }
+        return found
     }
 
     /// Removes `id` from results (its node stays in the graph as a waypoint until a rebuild).
@@ -260,7 +278,7 @@ public struct HNSWIndex: Sendable {
     // MARK: Graph internals
 
     /// The vector as the index compares it: unit length for cosine; nil when it has no direction.
-    private func prepared(_ vector: [Float]) -> [Float]? {
+    func prepared(_ vector: [Float]) -> [Float]? {
         guard metric == .cosine else { return vector }
         let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard norm > 0 else { return nil }
@@ -268,7 +286,7 @@ public struct HNSWIndex: Sendable {
     }
 
     /// Runs `body` with raw pointers into the index's arrays.
-    private func withView<Result>(_ body: (GraphView) throws -> Result) rethrows -> Result {
+    func withView<Result>(_ body: (GraphView) throws -> Result) rethrows -> Result {
         try vectors.withUnsafeBufferPointer { vectors in
             try codes.withUnsafeBufferPointer { codes in
                 try links0.withUnsafeBufferPointer { links0 in
@@ -307,7 +325,7 @@ public struct HNSWIndex: Sendable {
         return upperLinks[Int(node)][layer - 1][...]
     }
 
-    private mutating func setLinks(_ node: UInt32, layer: Int, to targets: [UInt32]) {
+    mutating func setLinks(_ node: UInt32, layer: Int, to targets: [UInt32]) {
         if layer == 0 {
             let start = Int(node) * m0
             for (offset, target) in targets.prefix(m0).enumerated() { links0[start + offset] = target }
@@ -318,7 +336,7 @@ public struct HNSWIndex: Sendable {
     }
 
     /// Adds `target` to `node`'s links, pruning with the heuristic when over `limit`.
-    private mutating func link(_ node: UInt32, to target: UInt32, layer: Int, limit: Int) {
+    mutating func link(_ node: UInt32, to target: UInt32, layer: Int, limit: Int) {
         var current = Array(neighbors(node, layer: layer))
         guard !current.contains(target) else { return }
         current.append(target)
@@ -334,7 +352,7 @@ public struct HNSWIndex: Sendable {
     }
 
     /// The heuristic of the paper (algorithm 4): keep a candidate only if it is nearer to the base than to every one kept.
-    private static func selectNeighbors(_ view: GraphView, _ ranked: [(Float, UInt32)], limit: Int) -> [(Float, UInt32)] {
+    static func selectNeighbors(_ view: GraphView, _ ranked: [(Float, UInt32)], limit: Int) -> [(Float, UInt32)] {
         guard ranked.count > limit else { return ranked }
         var kept: [(Float, UInt32)] = []
         kept.reserveCapacity(limit)
@@ -346,7 +364,7 @@ public struct HNSWIndex: Sendable {
         return kept
     }
 
-    private static func greedy<Measure: NodeDistance>(
+    static func greedy<Measure: NodeDistance>(
         _ view: GraphView, from start: UInt32, distance startDistance: Float, layer: Int, _ measure: Measure
     ) -> (UInt32, Float) {
         var current = start
@@ -369,7 +387,7 @@ public struct HNSWIndex: Sendable {
     /// Algorithm 2 of the paper; returns up to `ef` accepted nodes, nearest first.
     ///
     /// Nodes that are deleted (when `skipDeleted`) or refused by `filter` are walked through but never returned.
-    private static func searchLayer<Measure: NodeDistance>(
+    static func searchLayer<Measure: NodeDistance>(
         _ view: GraphView, entries: [(Float, UInt32)], ef: Int, layer: Int, scratch: inout HNSWSearchScratch, filter: ((UInt32) -> Bool)?,
         skipDeleted: Bool, _ measure: Measure
     ) -> [(Float, UInt32)] {
@@ -495,6 +513,7 @@ public enum VectorIndexError: Error, Sendable, Equatable, CustomStringConvertibl
     case notFinite
     case quantized
     case corruptFile(reason: String)
+    case duplicateID(Int)
     case unsupportedPrecision(String)
 
     public var description: String {
@@ -504,6 +523,7 @@ public enum VectorIndexError: Error, Sendable, Equatable, CustomStringConvertibl
         case .notFinite: "the vector holds a NaN or infinite value"
         case .quantized: "this index holds int8 codes only; rebuild it from the float vectors to add more"
         case .corruptFile(let reason): "the saved vector index cannot be used: \(reason)"
+        case .duplicateID(let id): "id \(id) is given twice or is in the index already; a batch adds new ids only"
         case .unsupportedPrecision(let precision): "the embedded vector index does not store \(precision) vectors yet (float32 only)"
         }
     }

@@ -1,7 +1,7 @@
 """Runs hnswlib (PyPI) on the vectors `apex bench vector --export DIR` wrote, with the same parameters.
 
-Usage: python3 scripts/bench/hnswlib_compare.py DIR [--m 16] [--ef-construction 64]
-Prints one JSON object: build seconds, and recall@10 and single-thread queries/s per ef_search.
+Usage: python3 scripts/bench/hnswlib_compare.py DIR [--m 16] [--ef-construction 64] [--threads 1]
+Prints one JSON object: build seconds (on --threads threads), and recall@10 and single-thread queries/s per ef_search.
 """
 import argparse
 import json
@@ -18,6 +18,7 @@ def main():
     parser.add_argument("--m", type=int, default=16)
     parser.add_argument("--ef-construction", type=int, default=64)
     parser.add_argument("--ef-search", type=int, nargs="+", default=[16, 32, 64, 128])
+    parser.add_argument("--threads", type=int, default=1, help="threads for the build (queries run on one)")
     args = parser.parse_args()
     with open(os.path.join(args.directory, "meta.json")) as f:
         meta = json.load(f)
@@ -31,10 +32,11 @@ def main():
 
     index = hnswlib.Index(space="cosine", dim=dim)
     index.init_index(max_elements=len(vectors), ef_construction=args.ef_construction, M=args.m, random_seed=1)
-    index.set_num_threads(1)
+    index.set_num_threads(args.threads)
     start = time.perf_counter()
     index.add_items(vectors, np.arange(len(vectors)))
     build = time.perf_counter() - start
+    index.set_num_threads(1)
 
     runs = []
     for ef in args.ef_search:
@@ -48,7 +50,7 @@ def main():
         runs.append({"ef_search": ef, "recall_at_10": round(hits / (len(queries) * 10), 4),
                      "queries_per_second": int(len(queries) / seconds)})
     print(json.dumps({"index": "hnswlib", "version": getattr(hnswlib, "__version__", "unknown"), "n": len(vectors), "dimension": dim,
-                      "m": args.m, "ef_construction": args.ef_construction, "build_seconds": round(build, 2), "threads": 1, "runs": runs}))
+                      "m": args.m, "ef_construction": args.ef_construction, "build_seconds": round(build, 2), "build_threads": args.threads, "threads": 1, "runs": runs}))
 
 
 if __name__ == "__main__":

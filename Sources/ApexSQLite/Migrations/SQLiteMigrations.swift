@@ -14,5 +14,6 @@ public enum SQLiteMigrations {
         v0005SagaLog,
         v0006IdempotencyKeys,
         v0007VectorCollections,
+        v0008CollectionVectorsRowid,
     ]
 }

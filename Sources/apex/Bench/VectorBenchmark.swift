@@ -14,6 +14,8 @@ struct VectorBenchmark {
     let queries: Int
     let quantized: Bool
     let parameters: HNSWParameters
+    /// Threads that build the index (queries run on one).
+    let buildThreads: Int
     let efValues: [Int]
     let seed: UInt64
     /// Where to write the vectors and queries (raw little-endian float32) for another index to run on.
@@ -38,11 +40,11 @@ struct VectorBenchmark {
         let queryVectors = (0..<queries).map { _ in sample() }
         if let exportDirectory { try export(vectors: vectors, queries: queryVectors, to: exportDirectory) }
 
-        log("building the index (m \(parameters.m), ef_construction \(parameters.efConstruction))")
+        log("building the index (m \(parameters.m), ef_construction \(parameters.efConstruction), \(buildThreads) thread(s))")
         var index = HNSWIndex(dimension: dimension, metric: .cosine, parameters: parameters)
         let clock = ContinuousClock()
         let buildStart = clock.now
-        for (id, vector) in vectors.enumerated() { try index.add(id: id, vector: vector) }
+        try index.add(contentsOf: vectors.enumerated().map { ($0.offset, $0.element) }, threads: buildThreads)
         let buildSeconds = (clock.now - buildStart) / .seconds(1)
         let floatBytes = index.memoryBytes
 
@@ -90,6 +92,7 @@ struct VectorBenchmark {
             ("index_mb", .number(Double(index.memoryBytes / 10_486) / 100)),
             ("index_memory_ratio", .number((Double(index.memoryBytes) / Double(floatBytes) * 1000).rounded() / 1000)),
             ("queries", .integer(Int64(queries))),
+            ("build_threads", .integer(Int64(buildThreads))),
             ("threads", 1),
             ("runs", .array(runs)),
             ("peak_rss_mb", .number(TemporalBenchmark.round(Double(TemporalBenchmark.peakResidentKilobytes()) / 1024))),

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ingest and query speed (use a release build: swift build -c release).",
-        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self, Write.self]
+        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self, VectorsMigrate.self, Write.self]
     )
 
     /// `apex bench temporal`: ingest rate and state/timeline latency percentiles on generated fleet data.
@@ -206,7 +206,7 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "Build an HNSW index over generated vectors; report build time, memory, and QPS and recall@10 per ef_search.",
             discussion: """
                 Vectors are clustered like embeddings (n/1000 Gaussian centres plus noise), compared by cosine. Recall is measured \
-                against exact search over the same vectors; queries run on one thread. With --int8 the index keeps int8 codes \
+                against exact search over the same vectors; the build runs on --threads threads, queries on one. With --int8 the index keeps int8 codes \
                 only and re-scores its best ef_search candidates with the float vectors. With --database-url the same vectors are \
                 also inserted through the pgvector store into a scratch schema of that PostgreSQL database (HNSW, m 16, \
                 ef_construction 64, as the migrations create it; indexed for 384, 1536 and 3072 dimensions) and searched with each \
@@ -232,6 +232,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .customLong("ef-search"), parsing: .upToNextOption, help: "ef_search values to measure.")
         var efSearch: [Int] = [16, 32, 64, 128]
 
+        @Option(name: .long, help: "Threads that build the index (queries run on one; default: every core).")
+        var threads = ProcessInfo.processInfo.activeProcessorCount
+
         @Flag(name: .long, help: "Quantize the index to int8 codes (with float re-scoring).")
         var int8 = false
 
@@ -251,7 +254,7 @@ struct BenchCommand: AsyncParsableCommand {
         var json = false
 
         func validate() throws {
-            guard n > 10, dim > 0, queries > 0, m > 1, efConstruction > 0, efSearch.allSatisfy({ $0 > 0 }) else {
+            guard n > 10, dim > 0, queries > 0, m > 1, efConstruction > 0, threads > 0, efSearch.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--n must exceed 10 and every other figure must be positive")
             }
             if halfvec, databaseURL == nil { throw ValidationError("--halfvec measures pgvector: give --database-url too") }
@@ -261,9 +264,57 @@ struct BenchCommand: AsyncParsableCommand {
             let quiet = json
             let benchmark = VectorBenchmark(
                 count: n, dimension: dim, queries: queries, quantized: int8,
-                parameters: HNSWParameters(m: m, efConstruction: efConstruction), efValues: efSearch, seed: seed, exportDirectory: export,
+                parameters: HNSWParameters(m: m, efConstruction: efConstruction), buildThreads: threads, efValues: efSearch, seed: seed, exportDirectory: export,
                 databaseURL: databaseURL, halfvec: halfvec, log: { message in if !quiet { Console.error("bench: " + message) } })
             let figures = try await benchmark.run()
+            if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
+        }
+    }
+
+    /// `apex bench vectors-migrate`: the rate of `apex vectors migrate` on the embedded store.
+    struct VectorsMigrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "vectors-migrate",
+            abstract: "Time apex vectors migrate on the embedded store: an index-only change and a re-embedding (medians of --runs).",
+            discussion: """
+                Seeds a memory of --chunks chunks (24 words each, mostly from one of 200 topics; 100 per document) embedded with the offline hashing embedder, \
+                once per case and untimed, then for each of --runs copies it and times the whole migration as apex vectors migrate \
+                runs it (reading the stored vectors, embedding, building and saving the new version's HNSW index with m 16 and \
+                ef_construction 64, the swap). The index-only case moves to payload_indexes=part (the stored vectors are indexed \
+                again); the re-embedding case moves vectors of 256 dimensions to --dimension (384 to 256 when --dimension is 256). \
+                Reports vectors per second of the median run and the embedding rate.
+                """
+        )
+
+        @Option(name: .long, help: "Chunks in the memory.")
+        var chunks = 100_000
+
+        @Option(name: .long, help: "Dimensions of the new version's vectors.")
+        var dimension = 384
+
+        @Option(name: .long, help: "Timed runs per case (the median is reported).")
+        var runs = 3
+
+        @Option(name: .long, help: "Scratch directory (default: a new temporary directory, removed afterwards).")
+        var scratch: String?
+
+        @Flag(name: .long, help: "Print the figures as one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard chunks > 0, runs > 0 else { throw ValidationError("--chunks and --runs must be positive") }
+            guard (8...4_096).contains(dimension) else { throw ValidationError("--dimension must be from 8 to 4096") }
+        }
+
+        func run() async throws {
+            let directory = scratch ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { if scratch == nil { try? FileManager.default.removeItem(atPath: directory) } }
+            let quiet = json
+            let figures = try await VectorMigrationBenchmark(
+                chunks: chunks, dimension: dimension, runs: runs, directory: directory,
+                log: { message in if !quiet { Console.error("bench: " + message) } }
+            ).run()
             if json { print(JSONWriter.string(figures)) } else { Console.answer(figures) }
         }
     }

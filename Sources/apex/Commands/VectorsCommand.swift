@@ -99,7 +99,7 @@ struct VectorsCommand: AsyncParsableCommand {
                 report = try await migration.run(to: spec)
             }
             meter.finish()
-            let seconds = (clock.now - start).inSeconds
+            let seconds = (clock.now - start) / .seconds(1)
             if report.from == report.to {
                 print("the live version \(report.to) already has this spec")
             } else {
@@ -232,7 +232,7 @@ final class ProgressMeter: Sendable {
             }
             guard done == total || now - state.printed >= .seconds(1) else { return nil }
             state.printed = now
-            let seconds = (now - state.started).inSeconds
+            let seconds = (now - state.started) / .seconds(1)
             let rate = seconds > 0 ? Double(done) / seconds : 0
             let eta = rate > 0 ? Double(total - done) / rate : 0
             let percent = total > 0 ? 100 * Double(done) / Double(total) : 100
@@ -248,9 +248,4 @@ final class ProgressMeter: Sendable {
             Console.error(text)
         }
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

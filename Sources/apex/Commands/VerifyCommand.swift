@@ -1,5 +1,6 @@
 import ApexCore
 import ApexEngine
+import ApexPorts
 import ArgumentParser
 import Foundation
 
@@ -37,7 +38,7 @@ struct VerifyCommand: AsyncParsableCommand {
             return
         }
         let stores = ["records: \(recordKind)", "graph: falkordb"]
-        let now = Timestamp(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down)))
+        let now = Timestamp.wallClock
         let (report, before) = try await StoreVerifier(store: composed).verify(stores: stores, repair: repair, now: now)
         if before != nil {
             // What the graph held may have been answered from the cache: it goes.
