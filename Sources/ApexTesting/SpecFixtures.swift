@@ -60,9 +60,9 @@ public enum SpecFixtures {
         return path
     }
 
-    /// A new, empty temporary directory.
+    /// A new, empty temporary directory, removed with the rest of the process's scratch files when it exits.
     public static func temporaryDirectory() throws -> String {
-        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-test-\(UUID().uuidString)")
+        let path = (TestScratch.root as NSString).appendingPathComponent("apex-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -1,4 +1,5 @@
 import ApexCore
+import ApexTesting
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -50,8 +51,10 @@ import Testing
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// A directory for a memory apex has not made yet (inside the test process's scratch directory).
     static func temporaryDirectory() -> String {
-        (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-cli-\(UUID().uuidString)")
+        let scratch = (try? SpecFixtures.temporaryDirectory()) ?? NSTemporaryDirectory()
+        return (scratch as NSString).appendingPathComponent("data")
     }
 
     static func loadedExample() throws -> String {
@@ -121,7 +124,7 @@ import Testing
             #"{"kind":"state","entity":{"type":"Tractor","key":"7777"},"valid_at":"2025-03-01T08:00:00Z","set":{"status":"active"}}"#,
             #"{"kind":"state","entity":{"type":"Tractor","key":"7777"},"valid_at":"2025-03-02T08:00:00Z","set":{"current_miles":"lots"}}"#,
         ]
-        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("bad-\(UUID().uuidString).jsonl")
+        let path = (try SpecFixtures.temporaryDirectory() as NSString).appendingPathComponent("bad.jsonl")
         try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         let run = try Self.apex(["ingest", path, "--data", data])
         #expect(run.status == 1)

@@ -16,7 +16,7 @@ import Testing
 
     @Test(arguments: killPoints)
     func aKilledIngestIsFinishedOrUndoneByTheNextCommand(_ point: String) throws {
-        let data = (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-saga-\(UUID().uuidString)")
+        let data = (try F.temporaryDirectory() as NSString).appendingPathComponent("data")
         let stores = ["--data", data, "--graph-url", try FalkorDBTestServer.freshGraphURL(prefix: "saga")]
         let ontology = try F.writeTemporaryFile([F.ontology], name: "ontology.yaml")
         let first = try Self.apex(["ingest", try F.writeTemporaryFile(Self.before), "--ontology", ontology] + stores)
@@ -58,7 +58,7 @@ import Testing
         let ontology = try F.writeTemporaryFile([F.ontology], name: "ontology.yaml")
         let seed = try F.writeTemporaryFile(Self.before)
         func freshStores() throws -> [String] {
-            let data = (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-saga-\(UUID().uuidString)")
+            let data = (try F.temporaryDirectory() as NSString).appendingPathComponent("data")
             let stores = ["--data", data, "--graph-url", try FalkorDBTestServer.freshGraphURL(prefix: "sagakill")]
             let first = try Self.apex(["ingest", seed, "--ontology", ontology] + stores)
             #expect(first.status == 0, "\(first.stderr)")

@@ -16,7 +16,7 @@ import Testing
         let graph = try FalkorDBTestServer.freshGraphURL(prefix: "verify")
         let recordArguments =
             records == "sqlite"
-            ? ["--data", (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-verify-\(UUID().uuidString)")]
+            ? ["--data", (try SpecFixtures.temporaryDirectory() as NSString).appendingPathComponent("data")]
             : ["--database-url", try await PostgresTestServer.shared.freshDatabase(migrated: false)]
         return (recordArguments + ["--graph-url", graph], graph)
     }
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func oneStoreHasNothingToCompare() throws {
-        let data = (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-verify-\(UUID().uuidString)")
+        let data = (try SpecFixtures.temporaryDirectory() as NSString).appendingPathComponent("data")
         let ontology = try F.writeTemporaryFile([F.ontology], name: "ontology.yaml")
         #expect(try SagaFaultTests.apex(["ingest", try F.writeTemporaryFile(SagaFixtures.before), "--ontology", ontology, "--data", data]).status == 0)
         let run = try SagaFaultTests.apex(["verify", "--data", data])
