@@ -153,7 +153,7 @@ let package = Package(
             dependencies: ["ApexCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
-        .testTarget(name: "ApexMigrationsTests", dependencies: ["ApexMigrations", "ApexSQLite"], swiftSettings: strict),
+        .testTarget(name: "ApexMigrationsTests", dependencies: ["ApexMigrations", "ApexSQLite", "ApexTesting"], swiftSettings: strict),
         .testTarget(
             name: "ApexSQLiteTests",
             dependencies: [

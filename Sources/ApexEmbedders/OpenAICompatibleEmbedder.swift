@@ -1,7 +1,7 @@
 public import ApexPorts
 public import Foundation
 #if canImport(FoundationNetworking)
-public import FoundationNetworking
+import FoundationNetworking
 #endif
 import ApexCore
 

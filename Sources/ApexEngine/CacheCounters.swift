@@ -1,4 +1,4 @@
-public import ApexPorts
+import ApexPorts
 import Metrics
 import Synchronization
 

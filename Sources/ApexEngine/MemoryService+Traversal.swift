@@ -1,5 +1,5 @@
 public import ApexCore
-public import ApexPorts
+import ApexPorts
 
 extension MemoryService {
     /// The deepest traversal the API allows: each level is one batched read of the graph store.

@@ -1,5 +1,5 @@
 public import ApexCore
-public import ApexPorts
+import ApexPorts
 
 /// Compares a graph kept apart with the record store, and on request writes away what differs (`apex verify [--repair]`).
 ///

@@ -1,4 +1,4 @@
-public import ApexPorts
+import ApexPorts
 
 /// Counts relation churn in a period from every stored fact version and end, as the SQL stores' churn query does.
 ///

@@ -1,4 +1,4 @@
-public import ApexEngine
+import ApexEngine
 public import Hummingbird
 public import Logging
 import Metrics

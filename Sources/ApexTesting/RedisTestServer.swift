@@ -1,5 +1,5 @@
 public import ApexRESP
-public import Foundation
+import Foundation
 
 /// The real Redis the cache tests run against: the shared one named by `APEX_TEST_CACHE_URL`, or a private one a test may stop.
 ///

@@ -56,7 +56,7 @@ enum HTTPFixtures {
     /// A server whose memory holds the logistics example.
     static func exampleApplication() async throws -> (some ApplicationProtocol, MemoryService) {
         let (app, memory) = try await application()
-        try await memory.ingest(file: exampleRecords, ontologySource: try String(contentsOfFile: exampleOntology, encoding: .utf8))
+        _ = try await memory.ingest(file: exampleRecords, ontologySource: try String(contentsOfFile: exampleOntology, encoding: .utf8))
         return (app, memory)
     }
 }

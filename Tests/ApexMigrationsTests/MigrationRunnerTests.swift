@@ -1,5 +1,6 @@
 import ApexMigrations
 import ApexSQLite
+import ApexTesting
 import Foundation
 import GRDB
 import Testing
@@ -13,7 +14,7 @@ import Testing
     ]
 
     func makeQueue() throws -> DatabaseQueue {
-        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("migrations-\(UUID().uuidString).sqlite")
+        let path = (try SpecFixtures.temporaryDirectory() as NSString).appendingPathComponent("migrations.sqlite")
         return try DatabaseQueue(path: path)
     }
 
@@ -117,7 +118,7 @@ import Testing
     }
 
     @Test func theEmbeddedStoreSchemaGoesDownAndUpCleanly() async throws {
-        let directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("store-\(UUID().uuidString)")
+        let directory = try SpecFixtures.temporaryDirectory()
         let store = try await SQLiteStore.open(directory: directory)
         #expect(try await store.migrator.isUpToDate())
         try await store.migrator.down(to: 0)

@@ -153,7 +153,7 @@ import FoundationNetworking
         // Recall of the new version: apex search against the exact neighbours of its (256-dimension) vectors.
         let database = try DatabaseQueue(path: (data as NSString).appendingPathComponent("apex.sqlite"))
         var exact = ExactNeighbours(dimension: 256)
-        for row in try await database.read({ db in try Row.fetchAll(db, sql: "SELECT rowid, embedding FROM chunks") }) {
+        for row in try database.read({ db in try Row.fetchAll(db, sql: "SELECT rowid, embedding FROM chunks") }) {
             let blob: Data = row[1]
             #expect(blob.count == 256 * 4)
             exact.add(id: row[0], vector: blob.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })

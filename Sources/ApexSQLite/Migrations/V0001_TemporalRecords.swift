@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension SQLiteMigrations {
     /// Version 1: the ontology, the entity id map, property versions, facts and their ends (spec sections 1 to 3).

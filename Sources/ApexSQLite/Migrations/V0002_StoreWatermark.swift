@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension SQLiteMigrations {
     /// Version 2: the greatest `recorded_at` stored, kept by every ingest.

@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension SQLiteMigrations {
     /// Version 3: documents, their chunks with embeddings, full-text search (FTS5, BM25) and entity mentions (issue 4).

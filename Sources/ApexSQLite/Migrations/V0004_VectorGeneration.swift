@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension SQLiteMigrations {
     /// Version 4: a counter bumped by every change to stored chunks, so that a saved vector index can tell whether it is current.

@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension SQLiteMigrations {
     /// Version 5: the saga log, where multi-store writes are recorded until they are committed or compensated (docs/architecture.md, "Tables").

@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension SQLiteMigrations {
     /// Version 6: the answers of HTTP writes sent with an `Idempotency-Key`, kept 24 hours (docs/http.md, "Retries").

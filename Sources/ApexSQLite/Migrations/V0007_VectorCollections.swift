@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension SQLiteMigrations {
     /// Version 7: vector collections as versions (docs/vectors.md): each version's spec and state, the live one being

@@ -1,4 +1,4 @@
-public import ApexMigrations
+import ApexMigrations
 
 extension SQLiteMigrations {
     /// Version 8: `collection_vectors` as an ordinary rowid table with a unique index on (version, chunk_id).

@@ -26,7 +26,7 @@ struct CacheBenchmark {
         let redis = cacheURL == "memory://" ? nil : try RedisCacheStore.connect(url: cacheURL, namespace: namespace)
         do {
             log("ingesting \(records) records for \(workload.entities) entities")
-            try await MemoryService(store: stores.store).ingest(file: recordFile, ontologySource: CacheWorkload.ontology)
+            _ = try await MemoryService(store: stores.store).ingest(file: recordFile, ontologySource: CacheWorkload.ontology)
             let cacheStore: any CacheStore = redis ?? InProcessCacheStore()
 
             log("\(operations) state reads without the cache")
@@ -59,7 +59,7 @@ struct CacheBenchmark {
                 ("with_writes_hit_ratio", .number(TemporalBenchmark.round(mixed.hitRatio * 1000) / 1000)),
             ])
         } catch {
-            try? await redis?.deleteAll()
+            _ = try? await redis?.deleteAll()
             await redis?.shutdown()
             try? await stores.drop()
             throw error

@@ -107,7 +107,7 @@ struct VectorMigrationBenchmark {
                 id: ids.next(unixMilliseconds: 1_700_000_000_000 + UInt64(first / perDocument)), title: "document \(first / perDocument)", content: texts.joined(separator: " "),
                 metadata: .object([("part", .string(String(first / perDocument % 4)))]), source: nil, referenceTime: nil,
                 recordedAt: Timestamp(microseconds: 1_700_000_000_000_000), chunkCount: texts.count)
-            try await store.saveDocument(document, chunks: records, mentions: [], embedder: embedder.identity)
+            _ = try await store.saveDocument(document, chunks: records, mentions: [], embedder: embedder.identity)
             if first % 20_000 == 0, first > 0 { log("seeded \(first) chunks") }
         }
     }

@@ -35,7 +35,7 @@ struct WriteBenchmark {
             let clock = ContinuousClock()
             log("bulk ingest of \(records) records for \(workload.entities) entities")
             let began = clock.now
-            try await memory.ingest(file: recordFile, ontologySource: CacheWorkload.ontology)
+            _ = try await memory.ingest(file: recordFile, ontologySource: CacheWorkload.ontology)
             let bulkSeconds = (clock.now - began) / .seconds(1)
 
             log("\(writes) single-entity writes over HTTP")
@@ -59,7 +59,7 @@ struct WriteBenchmark {
                 ("stores_agree_afterwards", .bool(agrees)),
             ])
         } catch {
-            try? await redis?.deleteAll()
+            _ = try? await redis?.deleteAll()
             await redis?.shutdown()
             try? await stores.drop()
             throw error
