@@ -108,6 +108,13 @@ public final class MemoryCache: Sendable {
             }
             return Shared(value: try await compute().value, stored: false)
         }
+        // The filler before this one may have stored its entry and released its claim since this caller looked: then
+        // the entry is there, and reading the stores again would make two reads of one miss.
+        if let found = try? await store.lookup(key), let bytes = found.value, let value = decode(bytes) {
+            try? await store.releaseFill(key)
+            counters.waitedInFlight()
+            return Shared(value: value, stored: true)
+        }
         let started = ContinuousClock.now
         let computed: Computed<Value>
         do {

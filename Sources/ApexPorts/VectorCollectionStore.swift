@@ -99,3 +99,17 @@ public protocol VectorCollectionIndexer: Sendable {
     /// Removes `version`'s index.
     func drop(version: Int) async throws
 }
+
+extension VectorCollectionVersion {
+    /// A version as a store keeps it (the spec as JSON text, the state by name, times in microseconds); nil when the
+    /// spec or the state cannot be read.
+    public init?(version: Int, storedSpec: String, state: String, createdAt: Int64, swappedAt: Int64?) {
+        let placeholder = VectorCollectionSpec(embedder: EmbedderIdentity(name: "", dimension: 0))
+        guard let json = try? JSONParser.parse(storedSpec), let spec = try? VectorCollectionSpec(json: json, base: placeholder),
+            let state = State(rawValue: state)
+        else { return nil }
+        self.init(
+            version: version, spec: spec, state: state, createdAt: Timestamp(microseconds: createdAt),
+            swappedAt: swappedAt.map(Timestamp.init(microseconds:)))
+    }
+}

@@ -113,16 +113,10 @@ extension SQLiteStore: VectorCollectionStore {
     static func collections(_ db: Database) throws -> [VectorCollectionVersion] {
         try Row.fetchAll(db, sql: "SELECT version, spec, state, created_at, swapped_at FROM vector_collections ORDER BY version").map { row in
             let version: Int = row[0]
-            let text: String = row[1]
-            let placeholder = VectorCollectionSpec(embedder: EmbedderIdentity(name: "", dimension: 0))
-            guard let json = try? JSONParser.parse(text), let spec = try? VectorCollectionSpec(json: json, base: placeholder),
-                let state = VectorCollectionVersion.State(rawValue: row[2])
-            else {
+            guard let stored = VectorCollectionVersion(version: version, storedSpec: row[1], state: row[2], createdAt: row[3], swappedAt: row[4]) else {
                 throw SQLiteStoreError.corruptRow(reason: "vector collection version \(version) has an unreadable spec or state")
             }
-            let swapped: Int64? = row[4]
-            return VectorCollectionVersion(
-                version: version, spec: spec, state: state, createdAt: Timestamp(microseconds: row[3]), swappedAt: swapped.map(Timestamp.init(microseconds:)))
+            return stored
         }
     }
 }

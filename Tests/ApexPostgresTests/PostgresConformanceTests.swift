@@ -38,6 +38,18 @@ import Testing
         }
     }
 
+    @Test(arguments: ConformanceSuite.vectorCollectionCases)
+    func vectorCollections(_ rule: VectorCollectionConformanceCase) async throws {
+        try await OpenedStores.using { opened in
+            try await rule.body {
+                let adapter = try await Self.adapter(
+                    url: try await PostgresTestServer.shared.freshDatabase(), embedder: ConformanceSuite.embedder, opened: opened)
+                guard let store = adapter.store as? PostgresStore else { throw PostgresStoreError.missingPrerequisite("the adapter's store is not PostgreSQL") }
+                return VectorCollectionsUnderTest(collections: store, documents: adapter.documents, store: store)
+            }
+        }
+    }
+
     @Test(arguments: ConformanceSuite.adapterCases, VectorPrecision.allCases)
     func adapterConformance(_ rule: AdapterConformanceCase, _ precision: VectorPrecision) async throws {
         try await OpenedStores.using { opened in

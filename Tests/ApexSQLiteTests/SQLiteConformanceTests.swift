@@ -24,6 +24,16 @@ import Testing
         try await rule.body { try await Self.adapter(directory: try SpecFixtures.temporaryDirectory(), embedder: ConformanceSuite.embedder) }
     }
 
+    @Test(arguments: ConformanceSuite.vectorCollectionCases)
+    func vectorCollections(_ rule: VectorCollectionConformanceCase) async throws {
+        try await rule.body {
+            let directory = try SpecFixtures.temporaryDirectory()
+            let adapter = try await Self.adapter(directory: directory, embedder: ConformanceSuite.embedder)
+            let store = try await SQLiteStore.open(directory: directory)
+            return VectorCollectionsUnderTest(collections: store, documents: adapter.documents, store: store)
+        }
+    }
+
     /// The embedded adapter in `directory`: the SQLite store with the in-process HNSW index over its stored vectors.
     static func adapter(directory: String, embedder: FeatureHashingEmbedder) async throws -> AdapterUnderTest {
         let store = try await SQLiteStore.open(directory: directory)

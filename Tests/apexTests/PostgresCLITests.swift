@@ -81,6 +81,20 @@ import Testing
         #expect(results.count == 3)
     }
 
+    @Test func vectorCollectionVersionsAreRefusedOnPostgresInOneSentence() async throws {
+        let url = try await PostgresTestServer.shared.freshDatabase()
+        for arguments in [["vectors", "status"], ["vectors", "migrate", "--to", "m=24"]] {
+            let run = try Started(arguments + ["--database-url", url]).finish()
+            #expect(run.status == 1 && run.stdout.isEmpty, "\(run.stdout)")
+            #expect(run.stderr.contains("apex vectors works on the embedded store for now: on PostgreSQL, pgvector builds no index per collection version yet"), "\(run.stderr)")
+        }
+        // Nothing was recorded.
+        let connection = try await PostgresTestServer.connect(url)
+        let versions = try await connection.query("SELECT count(*) FROM vector_collections", logger: PostgresTestServer.logger).collect()
+        #expect(try versions.first?.decode(Int64.self) == 0)
+        try await connection.closeGracefully()
+    }
+
     @Test func theDatabaseKeepsTheVectorPrecisionUntilToldOtherwise() async throws {
         let url = try await PostgresTestServer.shared.freshDatabase()
         let connection = try await PostgresTestServer.connect(url)

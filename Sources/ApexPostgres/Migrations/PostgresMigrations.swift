@@ -22,6 +22,7 @@ public enum PostgresMigrations {
         v0010HalfvecIndex1536,
         v0011SagaLog,
         v0012IdempotencyKeys,
+        v0013VectorCollections,
     ]
 
     /// The dimensions that have HNSW indexes, with the precisions indexed (pgvector's HNSW takes `vector` up to 2,000 dimensions).

@@ -136,7 +136,7 @@ struct VectorsCommand: AsyncParsableCommand {
     /// The migration over the configured embedded store, with progress printed to stderr.
     static func migration(_ options: DataOptions, _ embedding: EmbedderOptions, quiet: Bool) async throws -> (VectorMigration, ProgressMeter) {
         guard options.postgresURL == nil else {
-            throw CLIError.badArgument("apex vectors works on the embedded store for now; PostgreSQL (pgvector) collections are not versioned yet")
+            throw CLIError.badArgument("apex vectors works on the embedded store for now: on PostgreSQL, pgvector builds no index per collection version yet")
         }
         let memory = try await options.openService(mustExist: true)
         let store = memory.store
