@@ -12,6 +12,10 @@ struct VectorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vectors",
         abstract: "Show the vector collection's versions, move to a new spec beside the live one, roll back, or drop a version.",
+        discussion: """
+            Works on the embedded store (--data). On PostgreSQL (--database-url) the versions' tables exist but pgvector \
+            builds no index per version yet, so the commands refuse. See docs/vectors.md.
+            """,
         subcommands: [Status.self, Migrate.self, Drop.self]
     )
 
