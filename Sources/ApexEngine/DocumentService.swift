@@ -120,7 +120,7 @@ public struct DocumentService: Sendable {
     static let documentsOwner = EntityRef(type: "apex.documents", key: "*")
 
     /// Runs a document write between the cache's two invalidations of the search answers.
-    private func invalidatingSearches(_ write: () async throws -> Void) async throws {
+    func invalidatingSearches(_ write: () async throws -> Void) async throws {
         guard let cache else { return try await write() }
         try await cache.invalidating(CacheWriteScope(entities: [Self.documentsOwner]), write)
     }

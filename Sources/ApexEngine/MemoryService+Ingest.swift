@@ -42,6 +42,16 @@ extension MemoryService {
         ontology: Ontology, toStore: StoredOntology?, ingestionTime: Timestamp,
         makeSource: @escaping @Sendable (_ reporting: Bool) throws -> any RecordSource
     ) async throws -> IngestSummary {
+        try await write(ontology: ontology, toStore: toStore, ingestionTime: ingestionTime, identify: { try await mintIdentities(for: $0, among: $1) }, makeSource: makeSource)
+    }
+
+    /// Writes records all or nothing, as ``write(ontology:toStore:ingestionTime:makeSource:)`` does, with the ids
+    /// `identify` gives the named entities (in order of first mention, and as a set).
+    func write(
+        ontology: Ontology, toStore: StoredOntology?, ingestionTime: Timestamp,
+        identify: @Sendable (_ named: [EntityRef], _ all: Set<EntityRef>) async throws -> EntityIdentities,
+        makeSource: @escaping @Sendable (_ reporting: Bool) throws -> any RecordSource
+    ) async throws -> IngestSummary {
         var named: [EntityRef] = []
         var seen = Set<EntityRef>()
         var supersedes = false
@@ -55,7 +65,7 @@ extension MemoryService {
         let scope = Self.cacheScope(named: seen, changesOntology: toStore != nil, supersedes: supersedes)
         var attempts = 0
         while true {
-            let identities = try await mintIdentities(for: named, among: seen)
+            let identities = try await identify(named, seen)
             let request = IngestRequest(
                 ontology: toStore, ontologyInForce: ontology, identities: identities, ingestionTime: ingestionTime,
                 makeSource: { try makeSource(true) })

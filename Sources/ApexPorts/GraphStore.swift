@@ -119,7 +119,7 @@ public struct LaterFactProbe: Sendable, Hashable {
 /// The engine hands it the same request the record store took (after the
 /// record store committed), with the ids it minted, and the current state of
 /// every entity the request names, for stores that keep it on their nodes.
-public protocol GraphWriter: GraphStore, GraphAudit {
+public protocol GraphWriter: GraphStore, GraphAudit, RelationDumpReader {
     /// Stores the facts and ends of the request, and the entity nodes it names; idempotent (upserts by id and version).
     ///
     /// With ``IngestRequest/saga``, what the write creates is tagged with it.

@@ -5,7 +5,10 @@ public import ApexCore
 /// SQLite and PostgreSQL are such stores: an ingest is one transaction and a
 /// snapshot one read. The engine's ``ComposedStore`` is one too, built from a
 /// record store and a graph store that live apart.
-public protocol TemporalStore: RecordStore, GraphStore, AnalyticsStore, DocumentStore, SnapshotReader, SagaLog, IdempotencyStore {}
+public protocol TemporalStore:
+    RecordStore, GraphStore, AnalyticsStore, DocumentStore, SnapshotReader, SagaLog, IdempotencyStore, VersionDumpReader, RelationDumpReader,
+    DocumentDumpReader
+{}
 
 extension TemporalStore {
     /// Composes the snapshot from the separate reads (for adapters whose stores are apart).

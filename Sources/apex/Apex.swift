@@ -29,7 +29,8 @@ struct Apex: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, NeighborsCommand.self, RelationsCommand.self,
             EntityCommand.self, DocumentsCommand.self,
-            SearchCommand.self, VectorsCommand.self, MigrateCommand.self, SchemaCommand.self, RecoverCommand.self, VerifyCommand.self, BenchCommand.self,
+            SearchCommand.self, VectorsCommand.self, ExportCommand.self, ImportCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self,
+            SchemaCommand.self, RecoverCommand.self, VerifyCommand.self, BenchCommand.self,
         ]
     )
 
@@ -77,6 +78,7 @@ func domainMessage(_ error: any Error) -> String? {
     case let error as DatabaseError: "the store failed: \(error.message ?? error.description)"
     case let error as VectorIndexError: error.description
     case let error as DocumentError: error.description
+    case let error as DumpError: error.description
     case let error as EmbedderError: error.description
     default: nil
     }

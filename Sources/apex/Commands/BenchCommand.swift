@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ingest and query speed (use a release build: swift build -c release).",
-        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self, VectorsMigrate.self, Write.self]
+        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self, VectorsMigrate.self, Write.self, Export.self]
     )
 
     /// `apex bench temporal`: ingest rate and state/timeline latency percentiles on generated fleet data.
@@ -52,6 +52,50 @@ struct BenchCommand: AsyncParsableCommand {
             defer { if scratch == nil { try? FileManager.default.removeItem(atPath: directory) } }
             let benchmark = TemporalBenchmark(
                 workload: TemporalWorkload(versions: versions, entities: entities, seed: seed), queries: queries, directory: directory,
+                databaseURL: stores.databaseURL, graphURL: stores.graphURL, log: stores.log)
+            stores.report(try await benchmark.run())
+        }
+    }
+
+    /// `apex bench export`: export and import rates beside ingest of the same records.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time apex export and apex import of generated records beside apex ingest of them (medians of --runs).",
+            discussion: """
+                Writes the record file of apex bench temporal (--versions over --entities units), then each run ingests it into a \
+                fresh embedded store, exports that store, and imports the export into another fresh embedded store; with \
+                --database-url and/or --graph-url the export is also imported into scratch places on those servers (removed \
+                afterwards). Reports records/s of each step (medians) and the ratios to ingest.
+                """
+        )
+
+        @Option(name: .long, help: "Property versions to generate.")
+        var versions = 500_000
+
+        @Option(name: .long, help: "Entities the versions are spread over.")
+        var entities = 10_000
+
+        @Option(name: .long, help: "Runs; the figures are their medians.")
+        var runs = 3
+
+        @Option(name: .long, help: "Seed of the generated data.")
+        var seed: UInt64 = 42
+
+        @Option(name: .long, help: "Scratch directory (default: a new temporary directory, removed afterwards).")
+        var scratch: String?
+
+        @OptionGroup var stores: BenchStoreOptions
+
+        func validate() throws {
+            guard versions > 0, entities > 0, runs > 0 else { throw ValidationError("--versions, --entities and --runs must be positive") }
+        }
+
+        func run() async throws {
+            let directory = scratch ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("apex-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { if scratch == nil { try? FileManager.default.removeItem(atPath: directory) } }
+            let benchmark = DumpBenchmark(
+                workload: TemporalWorkload(versions: versions, entities: entities, seed: seed), runs: runs, directory: directory,
                 databaseURL: stores.databaseURL, graphURL: stores.graphURL, log: stores.log)
             stores.report(try await benchmark.run())
         }
