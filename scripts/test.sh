@@ -12,7 +12,8 @@
 #   5. builds and runs the Swift tests (swift test): the conformance suite on SQLite, PostgreSQL,
 #      SQLite + FalkorDB and PostgreSQL + FalkorDB, the RESP client, graph migrations and outages, the cache on Redis
 #      (two apex serve processes, Redis killed and paused), and, on their own afterwards, the timed outage tests and the
-#      fault injection (apex ingest killed with SIGKILL at every saga step and at random moments), and the vector migration
+#      fault injection (apex ingest killed with SIGKILL at every saga step and at random moments; apex serve under load moved
+#      to PostgreSQL + FalkorDB through every apex move phase, its backfill killed once), and the vector migration
 #      of 100,000 chunks (killed twice, resumed, swapped, rolled back) with apex serve answering searches;
 #   6. runs scripts/interop/graphiti_reads_apex.py: graphiti-core 0.31.1 (PyPI, in the tools venv) reads the
 #      graph apex wrote to FalkorDB and must see apex's ids, types, times and current edges;
@@ -90,8 +91,8 @@ results=$(mktemp)
 # run in parallel (some of it waiting on child processes), starves them of threads, so they run on their own afterwards.
 timed="FalkorDBOutageTests|WriteOutageTests|RESPAvailabilityTests|PostgresAvailabilityTests|CachedMemoryTests"
 # The fault-injection tests start and kill a hundred apex processes; beside the rest they starve its HTTP tests,
-# so they run on their own after the timed tests.
-faults="SagaFaultTests"
+# so they run on their own after the timed tests, with the moves of apex serve under load (a backfill killed in them).
+faults="SagaFaultTests|MoveTests"
 # The vector migration test moves 100,000 chunks on every core with apex serve answering searches; on its own last.
 vectors="VectorMigrationTests"
 swift test --skip-build --skip "$timed|$faults|$vectors" "$@" 2>&1 | tee "$results"

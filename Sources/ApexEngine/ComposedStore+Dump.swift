@@ -16,3 +16,12 @@ extension ComposedStore {
         try await records.dumpedDocuments(after: after, limit: limit, vectors: vectors)
     }
 }
+
+/// The move's state lives in the record store.
+extension ComposedStore {
+    public func moveState() async throws -> StoredMoveState? { try await records.moveState() }
+
+    public func saveMoveState(_ state: String, expected: Int64, at: Timestamp) async throws -> Bool {
+        try await records.saveMoveState(state, expected: expected, at: at)
+    }
+}

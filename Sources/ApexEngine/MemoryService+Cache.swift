@@ -126,8 +126,14 @@ extension MemoryService {
     /// Finishes or undoes the multi-store writes no live process holds (``ComposedStore/recoverSagas(owner:)``); when it did
     /// any, every cache entry goes, since an entry filled between the crash and now may hold a half-written answer.
     public func recoverInterruptedWrites() async throws -> [(saga: EntityID, outcome: SagaState)] {
-        guard let composed = store as? ComposedStore else { return [] }
-        let recovered = try await composed.recoverSagas()
+        var sides: [any TemporalStore] = [store]
+        if let moving = store as? MovingStore {
+            // During a move each side keeps its own saga log.
+            let plan = try await moving.route.plan()
+            sides = [plan.source] + (plan.target.map { [$0] } ?? [])
+        }
+        var recovered: [(saga: EntityID, outcome: SagaState)] = []
+        for case let composed as ComposedStore in sides { recovered += try await composed.recoverSagas() }
         if !recovered.isEmpty { try await invalidateCache() }
         return recovered
     }

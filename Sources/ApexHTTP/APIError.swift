@@ -68,6 +68,8 @@ extension APIError {
             case .embedderMismatch: return APIError(.conflict, code: "embedder_mismatch", message: error.description)
             case .embedderFailed: return APIError(.badGateway, code: "embedder_failed", message: error.description)
             }
+        case let error as MoveError:
+            return APIError(.conflict, code: "move_in_progress", message: error.description)
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, code: "body_too_large", message: "the request body is larger than the server's limit")
         case let error as HTTPError:

@@ -7,7 +7,7 @@ public import ApexCore
 /// record store and a graph store that live apart.
 public protocol TemporalStore:
     RecordStore, GraphStore, AnalyticsStore, DocumentStore, SnapshotReader, SagaLog, IdempotencyStore, VersionDumpReader, RelationDumpReader,
-    DocumentDumpReader
+    DocumentDumpReader, MoveStateStore
 {}
 
 extension TemporalStore {

@@ -11,7 +11,7 @@ extension ConformanceSuite {
     /// Small chunks, so that the suite's short documents make several.
     public static let chunker = TextChunker(maximumTokens: 30, overlapTokens: 6)
 
-    public static let adapterCases: [AdapterConformanceCase] = documentCases + migrationCases + sagaCases + idempotencyCases
+    public static let adapterCases: [AdapterConformanceCase] = documentCases + migrationCases + sagaCases + idempotencyCases + moveCases
 
     static let shopReport = """
         Unit 6520 went into the Dallas shop on March 1 with a failed DPF filter. The odometer read 441,200 miles.

@@ -30,7 +30,7 @@ struct Apex: AsyncParsableCommand {
             ServeCommand.self, IngestCommand.self, StateCommand.self, TimelineCommand.self, NeighborsCommand.self, RelationsCommand.self,
             EntityCommand.self, DocumentsCommand.self,
             SearchCommand.self, VectorsCommand.self, ExportCommand.self, ImportCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self,
-            SchemaCommand.self, RecoverCommand.self, VerifyCommand.self, BenchCommand.self,
+            MoveCommand.self, SchemaCommand.self, RecoverCommand.self, VerifyCommand.self, BenchCommand.self,
         ]
     )
 
@@ -79,6 +79,7 @@ func domainMessage(_ error: any Error) -> String? {
     case let error as VectorIndexError: error.description
     case let error as DocumentError: error.description
     case let error as DumpError: error.description
+    case let error as MoveError: error.description
     case let error as EmbedderError: error.description
     default: nil
     }

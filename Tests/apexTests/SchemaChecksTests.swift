@@ -45,7 +45,8 @@ import Testing
     static let checks: [Check] = [
         // The embedded store.
         sqlite("journal mode is WAL", "SELECT journal_mode = 'wal' FROM pragma_journal_mode"),
-        sqlite("8 migrations recorded", "SELECT count(*) = 8 FROM apex_schema_history"),
+        sqlite("9 migrations recorded", "SELECT count(*) = 9 FROM apex_schema_history"),
+        sqlite("the move state table", "SELECT count(*) = 1 FROM sqlite_master WHERE type = 'table' AND name = 'move_state'"),
         sqliteObject("table", "entities", on: "entities"),
         sqlite("entities: (type, key) unique", "SELECT count(*) = 1 FROM pragma_index_list('entities') WHERE \"unique\" = 1 AND origin = 'u'"),
         sqlite("property_versions reference entities", "SELECT count(*) >= 1 FROM pragma_foreign_key_list('property_versions') WHERE \"table\" = 'entities'"),
@@ -65,6 +66,7 @@ import Testing
         // PostgreSQL.
         postgres("pgvector is enabled", "SELECT count(*) = 1 FROM pg_extension WHERE extname = 'vector'"),
         postgres("every migration recorded", "SELECT count(*) >= 11 FROM apex_schema_history"),
+        postgres("the move state table", "SELECT to_regclass('move_state') IS NOT NULL"),
         postgresConstraint("entities_type_key_key", kind: "u"),
         postgresConstraint("property_versions_entity_id_fkey", kind: "f"),
         postgresConstraint("facts_from_id_fkey", kind: "f"),

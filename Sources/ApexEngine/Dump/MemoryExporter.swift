@@ -51,8 +51,15 @@ public struct MemoryExporter: Sendable {
         return manifest
     }
 
-    /// The record lines of one page of entities: their state records, then the facts and ends they are the source of.
     private func writeRecords(of page: [EntityHandle], to file: DumpFileWriter, counts: inout DumpCounts, refs: inout EntityRefLookup) async throws {
+        try await Self.recordLines(of: page, from: store, to: file, counts: &counts, refs: &refs)
+    }
+
+    /// The record lines of one page of entities: their state records, then the facts and ends they are the source of
+    /// (also what a move's backfill copies).
+    static func recordLines(
+        of page: [EntityHandle], from store: any TemporalStore, to file: some RecordLineSink, counts: inout DumpCounts, refs: inout EntityRefLookup
+    ) async throws {
         let ids = page.map(\.id)
         async let versionRead = store.dumpedVersions(of: ids)
         async let relationRead = store.dumpedRelations(from: ids)
@@ -76,19 +83,15 @@ public struct MemoryExporter: Sendable {
             counts.propertyVersions += mine.count
         }
         // One order whichever store answered, so that two exports of the same memory are the same bytes.
-        let facts = relations.facts.sorted { a, b in
-            (a.fact.from.id, a.fact.relation, a.fact.validAt, a.fact.to.id, a.fact.recordedAt, a.source ?? "")
-                < (b.fact.from.id, b.fact.relation, b.fact.validAt, b.fact.to.id, b.fact.recordedAt, b.source ?? "")
-        }
-        let ends = relations.ends.sorted { a, b in
-            (a.end.from, a.end.relation, a.end.to, a.end.invalidAt, a.end.recordedAt, a.source ?? "")
-                < (b.end.from, b.end.relation, b.end.to, b.end.invalidAt, b.end.recordedAt, b.source ?? "")
-        }
+        let facts = DumpOrder.sorted(relations.facts)
+        let ends = DumpOrder.sorted(relations.ends)
         for fact in facts { try file.line { DumpLines.fact(fact, to: &$0) } }
         counts.facts += relations.facts.count
+        for fact in facts { file.named(fact.fact.to) }
         for end in ends {
             let from = try await refs.ref(of: end.end.from)
             let to = try await refs.ref(of: end.end.to)
+            file.named(EntityHandle(id: end.end.to, ref: to))
             try file.line { DumpLines.end(end, from: from, to: to, to: &$0) }
         }
         counts.ends += relations.ends.count

@@ -15,5 +15,6 @@ public enum SQLiteMigrations {
         v0006IdempotencyKeys,
         v0007VectorCollections,
         v0008CollectionVectorsRowid,
+        v0009MoveState,
     ]
 }

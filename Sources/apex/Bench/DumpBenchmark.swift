@@ -23,6 +23,7 @@ struct DumpBenchmark {
         var export = 0.0
         var importEmbedded = 0.0
         var importServers: Double?
+        var backfillServers: Double?
     }
 
     func run() async throws -> JSONValue {
@@ -35,10 +36,10 @@ struct DumpBenchmark {
             let (timing, counts) = try await measure(run: run, recordFile: recordFile)
             timings.append(timing)
             exported = counts
-            log(
-                String(
-                    format: "run %d: ingest %.2f s, export %.2f s, import %.2f s%@", run, timing.ingest, timing.export, timing.importEmbedded,
-                    timing.importServers.map { String(format: ", import into servers %.2f s", $0) } ?? ""))
+            var line = String(format: "run %d: ingest %.2f s, export %.2f s, import %.2f s", run, timing.ingest, timing.export, timing.importEmbedded)
+            if let seconds = timing.importServers { line += String(format: ", import into servers %.2f s", seconds) }
+            if let seconds = timing.backfillServers { line += String(format: ", backfill into servers %.2f s", seconds) }
+            log(line)
         }
         let ingest = Self.median(timings.map(\.ingest))
         let export = Self.median(timings.map(\.export))
@@ -56,6 +57,7 @@ struct DumpBenchmark {
         if !servers.isEmpty {
             fields.append(("servers", .string(Self.serversName(databaseURL: databaseURL, graphURL: graphURL))))
             fields.append(("import_into_servers_records_per_second", rate(Self.median(servers))))
+            fields.append(("backfill_into_servers_records_per_second", rate(Self.median(timings.compactMap(\.backfillServers)))))
         }
         fields.append(("peak_rss_mb", .number(TemporalBenchmark.round(Double(TemporalBenchmark.peakResidentKilobytes()) / 1024))))
         return .object(fields)
@@ -83,18 +85,42 @@ struct DumpBenchmark {
         timings.importEmbedded = (clock.now - began) / .seconds(1)
 
         if databaseURL != nil || graphURL != nil {
-            let servers = try await BenchStores.open(directory: path(runDirectory, "servers"), databaseURL: databaseURL, graphURL: graphURL, log: log)
-            do {
-                began = clock.now
+            timings.importServers = try await onScratchServers(runDirectory, "import") { servers in
                 _ = try await MemoryImporter(memory: MemoryService(store: servers.store), documents: nil).importDump(from: exportDirectory)
-                timings.importServers = (clock.now - began) / .seconds(1)
-                try await servers.drop()
-            } catch {
-                try? await servers.drop()
-                throw error
+            }
+            timings.backfillServers = try await onScratchServers(runDirectory, "backfill") { servers in
+                try await backfill(from: source.store, to: servers.store)
             }
         }
         return (timings, manifest.counts)
+    }
+
+    /// Runs `body` on fresh scratch places on the servers (removed afterwards) and returns its seconds.
+    private func onScratchServers(_ runDirectory: String, _ name: String, _ body: (BenchStores) async throws -> Void) async throws -> Double {
+        let servers = try await BenchStores.open(directory: path(runDirectory, name), databaseURL: databaseURL, graphURL: graphURL, log: log)
+        do {
+            let began = ContinuousClock.now
+            try await body(servers)
+            let seconds = (ContinuousClock.now - began) / .seconds(1)
+            try await servers.drop()
+            return seconds
+        } catch {
+            try? await servers.drop()
+            throw error
+        }
+    }
+
+    /// `apex move start` then `apex move backfill` from the embedded source into `target` (no writer runs meanwhile,
+    /// so the backfill does not wait), then a rollback, which leaves the source as it was.
+    private func backfill(from source: any TemporalStore, to target: any TemporalStore) async throws {
+        let phases = MovePhases(store: source)
+        if let ontology = try await source.ontologySource() { try await MemoryService(store: target).setOntology(source: ontology) }
+        _ = try await phases.start(to: MoveTarget(data: nil, databaseURL: databaseURL, graphURL: graphURL))
+        try await phases.update { $0.dualWriteFrom = $0.startedAt }
+        var backfill = MoveBackfill(source: source, target: MemoryService(store: target), documents: nil)
+        backfill.batchSize = 1_000
+        _ = try await backfill.run()
+        _ = try await phases.rollback()
     }
 
     private func path(_ directory: String, _ name: String) -> String {

@@ -64,8 +64,9 @@ struct BenchCommand: AsyncParsableCommand {
             discussion: """
                 Writes the record file of apex bench temporal (--versions over --entities units), then each run ingests it into a \
                 fresh embedded store, exports that store, and imports the export into another fresh embedded store; with \
-                --database-url and/or --graph-url the export is also imported into scratch places on those servers (removed \
-                afterwards). Reports records/s of each step (medians) and the ratios to ingest.
+                --database-url and/or --graph-url the export is also imported into scratch places on those servers, and the \
+                embedded store is backfilled into other scratch places as apex move backfill does (all removed afterwards). \
+                Reports records/s of each step (medians) and the ratios to ingest.
                 """
         )
 

@@ -69,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "apex")
         // Metrics first: the cache's counters are made when the service opens, and must be Prometheus's.
         _ = ApexServer.registry
-        let memory = try await options.openService(mustExist: false)
+        let memory = try await options.openService(mustExist: false, followsMoves: true)
         if example { try await loadExample(into: memory, logger: logger) }
         let host = self.host
         let (documents, finish) = try await options.documentService(memory, embedding)

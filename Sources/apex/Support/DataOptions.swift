@@ -96,19 +96,28 @@ struct DataOptions: ParsableArguments {
     }
 
     /// The PostgreSQL URL in effect, nil for the embedded store.
+    /// An empty `--database-url ''` means none, whatever the environment says.
     var postgresURL: String? {
-        databaseURL ?? ProcessInfo.processInfo.environment["APEX_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let databaseURL { return databaseURL.isEmpty ? nil : databaseURL }
+        return ProcessInfo.processInfo.environment["APEX_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The FalkorDB graph URL in effect, nil when facts stay with the records.
+    /// An empty `--graph-url ''` means none, whatever the environment says.
     var falkorURL: String? {
-        graphURL ?? ProcessInfo.processInfo.environment["APEX_GRAPH_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let graphURL { return graphURL.isEmpty ? nil : graphURL }
+        return ProcessInfo.processInfo.environment["APEX_GRAPH_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Opens the stores, applying pending migrations, and finishes or undoes the writes an earlier process left half done
     /// (it crashed or was killed); with `mustExist`, a missing embedded store is an error.
-    func openService(mustExist: Bool) async throws -> MemoryService {
-        let memory = MemoryService(store: try await openStore(mustExist: mustExist), cache: try await openCache())
+    ///
+    /// During a move (`apex move`) the store is a ``MovingStore`` over the configured stores and the move's target;
+    /// with `followsMoves` (apex serve) it is one always, so that a move started later is followed without a restart.
+    func openService(mustExist: Bool, followsMoves: Bool = false) async throws -> MemoryService {
+        let configured = try await openStore(mustExist: mustExist)
+        let store = try await MoveStores.wrap(configured, always: followsMoves)
+        let memory = MemoryService(store: store, cache: try await openCache())
         let recovered = try await memory.recoverInterruptedWrites()
         if !recovered.isEmpty {
             let finished = recovered.filter { $0.outcome == .committed }.count
@@ -175,7 +184,9 @@ struct DataOptions: ParsableArguments {
     /// version's embedder when it can make it (the offline one, any dimension).
     func documentService(_ memory: MemoryService, _ options: EmbedderOptions) async throws -> (DocumentService, finish: @Sendable () async throws -> Void) {
         let store = memory.store
-        let records = (store as? ComposedStore)?.records ?? store
+        // During a move documents stay with the configured stores (MovingStore refuses their writes until it ends).
+        let configured = (store as? MovingStore)?.source ?? store
+        let records = (configured as? ComposedStore)?.records ?? configured
         let load: @Sendable () async throws -> [VectorItem] = {
             try await store.allChunkVectors().map { VectorItem(id: $0.rowID, vector: $0.vector, payload: $0.metadata) }
         }

@@ -1,0 +1,173 @@
+public import ApexCore
+public import ApexPorts
+
+/// `apex move backfill`: copies what the source held before dual writes began into the target, a batch of entities at a
+/// time in id order, then the documents; the place reached is stored after each batch, so a killed run resumes there.
+///
+/// Each batch goes through the target's ingest path as records with their
+/// recorded times, sources and the source's ids. Ingest is an upsert on each
+/// row's natural key, so rows a dual write already put there, or a batch
+/// copied twice after a kill, are written once.
+public struct MoveBackfill: Sendable {
+    public let source: any TemporalStore
+    /// The target's memory (its ingest path) and documents.
+    public let target: MemoryService
+    public let documents: DocumentService?
+    /// Entities per batch.
+    public var batchSize = 500
+    /// At most this many records a second (nil: as fast as the stores go).
+    public var maxRecordsPerSecond: Int?
+
+    public init(source: any TemporalStore, target: MemoryService, documents: DocumentService?) {
+        self.source = source
+        self.target = target
+        self.documents = documents
+    }
+
+    /// Where a run is, for its progress line.
+    public struct Report: Sendable {
+        public var progress: BackfillProgress
+        /// Entities the source holds (counted when the run began).
+        public var totalEntities: Int
+        /// Records a second over this run.
+        public var rate: Double
+        /// Seconds left at this run's rate, when it can tell.
+        public var secondsLeft: Double?
+    }
+
+    /// Runs the backfill to its end (or resumes it); returns the state with the backfill done.
+    public func run(report: @Sendable (Report) -> Void = { _ in }) async throws -> MoveState {
+        let phases = MovePhases(store: source)
+        var state = try await phases.active()
+        guard state.phase == .dualWrite || state.phase == .canary else {
+            throw MoveError.wrongPhase(command: "backfill", phase: state.phase, needs: "dual_write or canary")
+        }
+        if state.backfill.done {
+            guard state.mirrorFailures > 0 else { return state }
+            // A write missed the target since: copy everything again (each row is written once whatever it finds there).
+            state = try await phases.update {
+                $0.backfill = BackfillProgress()
+                $0.mirrorFailures = 0
+                $0.verifiedAt = nil
+            }
+        }
+        // Writes made before every process saw the move reach the source only: wait until none can still be under way.
+        let wait = state.dualWriteFrom.microseconds - Timestamp.wallClock.microseconds
+        if wait > 0 { try await Task.sleep(for: .microseconds(wait)) }
+
+        guard let ontologyText = try await source.ontologySource() else { return try await markDone(phases) }
+        let (ontology, toStore) = try await target.resolveOntology(source: ontologyText)
+        if toStore != nil { try await target.setOntology(source: ontologyText) }
+        let total = try await countEntities()
+        let clock = ContinuousClock()
+        let began = clock.now
+        let secondsBefore = state.backfill.seconds
+        var copied = 0
+        var entitiesThisRun = 0
+        var progress = state.backfill
+        var refs = EntityRefLookup(store: source)
+        let moveID = state.id
+        while !progress.done {
+            let batchBegan = clock.now
+            var counts = DumpCounts()
+            if !progress.entitiesDone {
+                let page = try await source.entities(after: progress.after, limit: batchSize)
+                if let last = page.last {
+                    let lines = RecordLineBuffer()
+                    refs.remember(page)
+                    try await MemoryExporter.recordLines(of: page, from: source, to: lines, counts: &counts, refs: &refs)
+                    for handle in page { lines.named(handle) }
+                    try await write(lines, ontology: ontology)
+                    // Killed here, the batch is on the target and the place reached is not stored: the next run copies it again.
+                    try FaultPoint.reached("move.backfill-batch")
+                    progress.after = last.id
+                    progress.entities += page.count
+                    progress.records += counts.records
+                    copied += counts.records
+                    entitiesThisRun += page.count
+                    MoveMetrics.backfilled(records: counts.records, documents: 0)
+                } else {
+                    progress.entitiesDone = true
+                }
+            } else {
+                let copiedDocuments = try await copyDocuments(after: progress.documentsAfter)
+                if let last = copiedDocuments.last {
+                    progress.documentsAfter = last
+                    progress.documents += copiedDocuments.count
+                    MoveMetrics.backfilled(records: 0, documents: copiedDocuments.count)
+                } else {
+                    progress.done = true
+                }
+            }
+            let elapsed = (clock.now - began) / .seconds(1)
+            progress.seconds = secondsBefore + elapsed
+            let saved = progress
+            state = try await phases.update { state in
+                // A rollback (or another move) meanwhile stops this run: what it copied stays, and harms nothing.
+                guard state.id == moveID, state.phase == .dualWrite || state.phase == .canary else {
+                    throw MoveError.wrongPhase(command: "backfill", phase: state.phase, needs: "dual_write or canary")
+                }
+                state.backfill = saved
+            }
+            let entityRate = elapsed > 0 ? Double(entitiesThisRun) / elapsed : 0
+            let left: Double? = progress.done ? 0 : (entityRate > 0 ? Double(max(0, total - progress.entities)) / entityRate : nil)
+            report(Report(progress: progress, totalEntities: total, rate: elapsed > 0 ? Double(copied) / elapsed : 0, secondsLeft: left))
+            try await throttle(records: counts.records, since: batchBegan)
+        }
+        return state
+    }
+
+    private func markDone(_ phases: MovePhases) async throws -> MoveState {
+        try await phases.update { $0.backfill.done = true }
+    }
+
+    /// Writes one batch into the target with the source's ids for every entity it names.
+    private func write(_ lines: RecordLineBuffer, ontology: Ontology) async throws {
+        let bytes = lines.bytes
+        let ids = lines.named
+        let store = target.store
+        let ingestionTime = target.now
+        _ = try await target.write(
+            ontology: ontology, toStore: nil, ingestionTime: ingestionTime,
+            identify: { named, all in
+                let known = try await store.entityIDs(for: all)
+                var new: [EntityHandle] = []
+                for ref in named where known[ref] == nil {
+                    guard let id = ids[ref] else { throw DumpError.unknownEntity(ref: ref) }
+                    new.append(EntityHandle(id: id, ref: ref))
+                }
+                return EntityIdentities(known: known, new: new)
+            },
+            makeSource: { _ in JSONLinesSource(reader: ByteLineReader(bytes: bytes), ontology: ontology, ingestionTime: ingestionTime, progress: nil) })
+    }
+
+    /// Copies the next page of documents (with their vectors); returns their ids.
+    private func copyDocuments(after: EntityID?) async throws -> [EntityID] {
+        let page = try await source.dumpedDocuments(after: after, limit: 50, vectors: true)
+        guard !page.isEmpty else { return [] }
+        guard let documents else { throw MoveError.wrongPhase(command: "backfill", phase: .dualWrite, needs: "a document service for the target") }
+        let embedder = try await source.embedder()
+        for document in page { try await documents.restore(document, exportedBy: embedder) }
+        return page.map(\.record.id)
+    }
+
+    /// How many entities the source holds (read as ids, a page at a time).
+    private func countEntities() async throws -> Int {
+        var count = 0
+        var after: EntityID?
+        while true {
+            let page = try await source.entities(after: after, limit: 10_000)
+            guard let last = page.last else { return count }
+            count += page.count
+            after = last.id
+        }
+    }
+
+    /// Sleeps long enough that the batch's records went no faster than the throttle.
+    private func throttle(records: Int, since began: ContinuousClock.Instant) async throws {
+        guard let maxRecordsPerSecond, maxRecordsPerSecond > 0, records > 0 else { return }
+        let budget = Duration.seconds(Double(records) / Double(maxRecordsPerSecond))
+        let spent = ContinuousClock.now - began
+        if spent < budget { try await Task.sleep(for: budget - spent) }
+    }
+}

@@ -1,0 +1,35 @@
+public import ApexCore
+
+/// Why a phase of `apex move` refused to run. Each reads as one sentence.
+public enum MoveError: Error, Equatable, CustomStringConvertible {
+    case noMove
+    case alreadyMoving(phase: MovePhase)
+    case wrongPhase(command: String, phase: MovePhase, needs: String)
+    case noTarget
+    case targetIsSource
+    case targetNotEmpty
+    case backfillNotDone
+    case notVerified(reason: String)
+    case badReadPercent(Int)
+    case changedMeanwhile
+    case unreadableState
+    case documentsFrozen(phase: MovePhase)
+
+    public var description: String {
+        switch self {
+        case .noMove: "no move has been started over these stores: run apex move start first"
+        case .alreadyMoving(let phase): "a move is already under way (phase \(phase.rawValue)): finish it or roll it back before starting another"
+        case .wrongPhase(let command, let phase, let needs): "apex move \(command) cannot run in phase \(phase.rawValue): it needs \(needs)"
+        case .noTarget: "apex move start needs a target: give --to-data, --to-database-url and/or --to-graph-url"
+        case .targetIsSource: "the target is the configured store itself: give other stores to move to"
+        case .targetNotEmpty: "the target already holds a memory: move into empty stores"
+        case .backfillNotDone: "the backfill has not finished: run apex move backfill until it reports done"
+        case .notVerified(let reason): "the move is not verified (\(reason)): run apex move verify until both sides agree"
+        case .badReadPercent(let percent): "--read-percent \(percent) is not between 0 and 100"
+        case .changedMeanwhile: "another apex changed the move meanwhile: run the command again"
+        case .unreadableState: "the stored move state cannot be read (written by a newer apex?)"
+        case .documentsFrozen(let phase):
+            "documents cannot be added or removed while a move is under way (phase \(phase.rawValue)): finish the move or roll it back first"
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Metrics
+
+/// The metrics of a move (docs/moving.md, "Metrics"): its phase, writes mirrored or not, canary reads and mismatches,
+/// and the backfill's rows.
+enum MoveMetrics {
+    /// The phase in force, as a gauge per phase (1 for the current one).
+    static func phase(_ current: MovePhase) {
+        for phase in MovePhase.allCases {
+            Gauge(label: "apex_move_phase", dimensions: [("phase", phase.rawValue)]).record(phase == current ? 1 : 0)
+        }
+    }
+
+    /// A write reached the second side (`mirrored`) or did not (`failed`).
+    static func mirror(_ outcome: String) {
+        Counter(label: "apex_move_mirror_writes_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    /// A canary read compared both sides: `match` or `mismatch`.
+    static func canary(_ outcome: String) {
+        Counter(label: "apex_move_canary_reads_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    /// Rows a backfill copied (records and documents).
+    static func backfilled(records: Int, documents: Int) {
+        Counter(label: "apex_move_backfill_records_total").increment(by: records)
+        Counter(label: "apex_move_backfill_documents_total").increment(by: documents)
+    }
+}
