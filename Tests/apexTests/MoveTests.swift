@@ -215,6 +215,9 @@ import FoundationNetworking
         #expect(metrics.contains(#"apex_move_canary_reads_total{outcome="match"}"#), "canary reads were compared")
         #expect(!metrics.contains(#"apex_move_canary_reads_total{outcome="mismatch"}"#))
         #expect(metrics.contains(#"apex_move_mirror_writes_total{outcome="mirrored"}"#))
+        #expect(metrics.contains("apex_move_mirror_lag_seconds"), "the second side's lag is timed")
+        let backfilled = metrics.split(separator: "\n").first { $0.hasPrefix("apex_move_backfill_records ") }
+        #expect(backfilled.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0 > 500, "serve publishes the rows moved: \(String(describing: backfilled))")
         #expect(metrics.contains(#"apex_move_phase{phase="finished"} 1"#), "\(metrics.split(separator: "\n").filter { $0.contains("apex_move") })")
 
         // Every accepted write is on the target; those after the finish are on it alone.

@@ -145,7 +145,7 @@ public struct MoveBackfill: Sendable {
     private func copyDocuments(after: EntityID?) async throws -> [EntityID] {
         let page = try await source.dumpedDocuments(after: after, limit: 50, vectors: true)
         guard !page.isEmpty else { return [] }
-        guard let documents else { throw MoveError.wrongPhase(command: "backfill", phase: .dualWrite, needs: "a document service for the target") }
+        guard let documents else { throw MoveError.noDocumentService }
         let embedder = try await source.embedder()
         for document in page { try await documents.restore(document, exportedBy: embedder) }
         return page.map(\.record.id)

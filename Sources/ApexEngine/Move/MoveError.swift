@@ -14,6 +14,9 @@ public enum MoveError: Error, Equatable, CustomStringConvertible {
     case changedMeanwhile
     case unreadableState
     case documentsFrozen(phase: MovePhase)
+    case moveOver(phase: MovePhase)
+    case sourceMovedAway(target: String)
+    case noDocumentService
 
     public var description: String {
         switch self {
@@ -28,8 +31,12 @@ public enum MoveError: Error, Equatable, CustomStringConvertible {
         case .badReadPercent(let percent): "--read-percent \(percent) is not between 0 and 100"
         case .changedMeanwhile: "another apex changed the move meanwhile: run the command again"
         case .unreadableState: "the stored move state cannot be read (written by a newer apex?)"
+        case .moveOver(let phase): "the move is over (phase \(phase.rawValue)): start a new one with apex move start"
+        case .sourceMovedAway(let target):
+            "this memory was moved to \(target) (apex move finish): these stores are no longer its truth; run apex with the target's options"
+        case .noDocumentService: "the backfill has documents to copy and no document service for the target"
         case .documentsFrozen(let phase):
-            "documents cannot be added or removed while a move is under way (phase \(phase.rawValue)): finish the move or roll it back first"
+            "documents and their vectors cannot be added, removed or migrated while a move is under way (phase \(phase.rawValue)): finish the move or roll it back first"
         }
     }
 }

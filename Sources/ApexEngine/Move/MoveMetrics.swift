@@ -10,9 +10,21 @@ enum MoveMetrics {
         }
     }
 
-    /// A write reached the second side (`mirrored`) or did not (`failed`).
-    static func mirror(_ outcome: String) {
+    /// A write reached the second side (`mirrored`) or did not (`failed`), `lag` after the first side took it.
+    static func mirror(_ outcome: String, lag: Duration) {
         Counter(label: "apex_move_mirror_writes_total", dimensions: [("outcome", outcome)]).increment()
+        Metrics.Timer(label: "apex_move_mirror_lag_seconds", preferredDisplayUnit: .seconds)
+            .recordNanoseconds(lag.components.seconds * 1_000_000_000 + lag.components.attoseconds / 1_000_000_000)
+    }
+
+    /// What the stored state says (every process that follows the move publishes it): the backfill's progress,
+    /// writes that reached one side only, canary mismatches.
+    static func state(_ state: MoveState) {
+        Gauge(label: "apex_move_backfill_entities").record(state.backfill.entities)
+        Gauge(label: "apex_move_backfill_records").record(state.backfill.records)
+        Gauge(label: "apex_move_backfill_documents").record(state.backfill.documents)
+        Gauge(label: "apex_move_mirror_failures").record(state.mirrorFailures)
+        Gauge(label: "apex_move_canary_mismatches").record(state.canaryMismatches)
     }
 
     /// A canary read compared both sides: `match` or `mismatch`.

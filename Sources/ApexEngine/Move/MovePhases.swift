@@ -20,7 +20,7 @@ public struct MovePhases: Sendable {
     /// The state of a move under way (not rolled back or finished).
     public func active() async throws -> MoveState {
         guard let state = try await current() else { throw MoveError.noMove }
-        guard !state.phase.isOver else { throw MoveError.wrongPhase(command: "this phase", phase: state.phase, needs: "a move under way") }
+        guard !state.phase.isOver else { throw MoveError.moveOver(phase: state.phase) }
         return state
     }
 
@@ -30,6 +30,8 @@ public struct MovePhases: Sendable {
         if let stored {
             let previous = try MoveState.parse(stored)
             guard previous.phase.isOver else { throw MoveError.alreadyMoving(phase: previous.phase) }
+            // After a finish the target took the writes alone: these stores are stale, and nothing may move from them.
+            guard previous.phase != .finished else { throw MoveError.sourceMovedAway(target: previous.target.name) }
         }
         let id = UUIDv7Generator().next(unixMilliseconds: UInt64(max(0, now.microseconds / 1_000)))
         let state = MoveState(id: id, target: target, startedAt: now)

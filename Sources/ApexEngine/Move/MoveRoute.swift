@@ -63,5 +63,6 @@ public actor MoveRoute {
         }
         state = next
         MoveMetrics.phase(next.phase)
+        MoveMetrics.state(next)
     }
 }

@@ -67,12 +67,10 @@ extension MovingStore {
         return await plan.truth.health()
     }
 
-    /// Both sides while both take writes: a write needs both.
+    /// The truth's stores: a write needs only them (one the other side misses is counted by the move, not failed).
     public func healthOfEachStore() async -> [StoreHealth] {
         guard let plan = try? await route.plan() else { return await source.healthOfEachStore() }
-        var health = await plan.truth.healthOfEachStore()
-        if let mirror = plan.mirror { health += await mirror.healthOfEachStore() }
-        return health
+        return await plan.truth.healthOfEachStore()
     }
 
     // MARK: Documents: the source's for the whole move

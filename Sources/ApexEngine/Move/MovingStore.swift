@@ -30,6 +30,7 @@ public struct MovingStore: TemporalStore {
         let plan = try await route.plan()
         let summary = try await plan.truth.ingest(request)
         guard let mirror = plan.mirror else { return summary }
+        let firstSideDone = ContinuousClock.now
         do {
             var attempts = 0
             while true {
@@ -41,9 +42,9 @@ public struct MovingStore: TemporalStore {
                     attempts += 1
                 }
             }
-            MoveMetrics.mirror("mirrored")
+            MoveMetrics.mirror("mirrored", lag: ContinuousClock.now - firstSideDone)
         } catch {
-            MoveMetrics.mirror("failed")
+            MoveMetrics.mirror("failed", lag: ContinuousClock.now - firstSideDone)
             route.log("move: a write reached one side only (\(error)); run apex move backfill again before cutover or finish")
             try? await MovePhases(store: source).noteMirrorFailure()
         }

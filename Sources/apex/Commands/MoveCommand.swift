@@ -58,7 +58,10 @@ struct MoveCommand: AsyncParsableCommand {
                 ?? (options.postgresURL == nil && target.data == Self.absolute(options.directory))
             if sameRecords || (target.graphURL != nil && target.graphURL == options.falkorURL) { throw MoveError.targetIsSource }
             let (source, phases) = try await MoveCommand.open(options)
-            if let state = try await phases.current(), !state.phase.isOver { throw MoveError.alreadyMoving(phase: state.phase) }
+            if let state = try await phases.current() {
+                guard state.phase.isOver else { throw MoveError.alreadyMoving(phase: state.phase) }
+                guard state.phase != .finished else { throw MoveError.sourceMovedAway(target: state.target.name) }
+            }
             let targetStore = try await MoveStores.openTarget(target)
             let targetEntities = try await targetStore.entities(after: nil, limit: 1)
             let targetOntology = try await targetStore.ontologySource()

@@ -144,6 +144,9 @@ struct VectorsCommand: AsyncParsableCommand {
         }
         let memory = try await options.openService(mustExist: true)
         let store = memory.store
+        if let moving = store as? MovingStore, let phase = try await moving.route.plan().phase, phase != .rolledBack {
+            throw MoveError.documentsFrozen(phase: phase)
+        }
         let records = (store as? ComposedStore)?.records ?? store
         guard let collections = records as? any VectorCollectionStore else {
             throw CLIError.badArgument("this record store keeps no vector collection versions")

@@ -32,7 +32,8 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let service = try await options.openService(mustExist: true)
         let recordKind = options.postgresURL == nil ? "sqlite" : "postgresql"
-        guard let composed = service.store as? ComposedStore else {
+        // During a move this compares the configured stores (apex move verify compares the two sides).
+        guard let composed = ((service.store as? MovingStore)?.source ?? service.store) as? ComposedStore else {
             let report = VerifyReport(stores: ["records: \(recordKind)"])
             print(json ? JSONWriter.string(report.json) : report.lines.joined(separator: "\n"))
             return
