@@ -55,7 +55,11 @@ graphdir=""
 redisdir=""
 cleanup() {
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  if [ -n "$pgdir" ]; then scripts/servers/postgres.sh stop "$pgdir" || true; rm -rf "$pgdir"; fi
+  if [ -n "$pgdir" ]; then
+    # A run that failed to connect: say whether the server ran out of connection slots.
+    if grep -q "too many clients" "$pgdir/server.log" 2>/dev/null; then echo "== postgres refused connections: too many clients (max_connections)"; fi
+    scripts/servers/postgres.sh stop "$pgdir" || true; rm -rf "$pgdir"
+  fi
   if [ -n "$graphdir" ]; then scripts/servers/falkordb.sh stop "$graphdir" || true; rm -rf "$graphdir"; fi
   if [ -n "$redisdir" ]; then scripts/servers/redis.sh stop "$redisdir" || true; rm -rf "$redisdir"; fi
   rm -rf "$data" "$log"

@@ -31,8 +31,23 @@ public actor PostgresTestServer {
         }
     }
 
+    /// Opens a store for a test: the suites run many cases at once on two cores, when the server may take longer
+    /// to answer than the 5 s a command allows.
+    public static func store(_ url: String) async throws -> PostgresStore {
+        try await PostgresStore.connect(url: url, connectTimeout: .seconds(30), leaseTimeout: .seconds(30))
+    }
+
+    /// The database copy under way, which the next waits for: one `CREATE DATABASE` at a time (each copies the
+    /// template and checkpoints), so that a burst of them does not stall the server for the tests' other queries.
+    private var creating: Task<Void, Never>?
+
     /// The URL of a new database: a copy of the migrated template, or, when `migrated` is false, one without any table.
     public func freshDatabase(migrated: Bool = true) async throws -> String {
+        let previous = creating
+        let (done, finish) = AsyncStream<Void>.makeStream()
+        creating = Task { for await _ in done {} }
+        defer { finish.finish() }
+        await previous?.value
         let setup = try await prepared()
         counter += 1
         let name = "\(prefix)_\(counter)"

@@ -25,7 +25,7 @@ import Testing
         case .sqlite:
             return try await SQLiteStore.open(directory: try SpecFixtures.temporaryDirectory())
         case .postgres:
-            let store = try await PostgresStore.connect(url: try await PostgresTestServer.shared.freshDatabase())
+            let store = try await PostgresTestServer.store(try await PostgresTestServer.shared.freshDatabase())
             await opened.add(store)
             return store
         }
@@ -67,7 +67,7 @@ import Testing
 
     /// PostgreSQL at `url` with pgvector, and the FalkorDB graph at `graphURL`.
     static func postgresAdapter(url: String, graphURL: String, embedder: FeatureHashingEmbedder, opened: OpenedStores) async throws -> AdapterUnderTest {
-        let records = try await PostgresStore.connect(url: url)
+        let records = try await PostgresTestServer.store(url)
         await opened.add(records)
         let graph = try await FalkorDBTestServer.freshStore(opened, url: graphURL)
         let vectors = PgVectorStore(store: records, dimension: embedder.dimension)

@@ -9,7 +9,7 @@ import Testing
 /// The conformance suite against a real PostgreSQL with pgvector: one fresh database per memory.
 @Suite struct PostgresConformanceTests {
     static func memory(_ opened: OpenedStores) async throws -> MemoryService {
-        let store = try await PostgresStore.connect(url: try await PostgresTestServer.shared.freshDatabase())
+        let store = try await PostgresTestServer.store(try await PostgresTestServer.shared.freshDatabase())
         await opened.add(store)
         return MemoryService(store: store, clock: { SpecFixtures.now })
     }
@@ -18,7 +18,7 @@ import Testing
     static func adapter(
         url: String, embedder: FeatureHashingEmbedder, precision: VectorPrecision = .single, opened: OpenedStores
     ) async throws -> AdapterUnderTest {
-        let store = try await PostgresStore.connect(url: url)
+        let store = try await PostgresTestServer.store(url)
         await opened.add(store)
         let vectors = PgVectorStore(store: store, dimension: embedder.dimension, precision: precision)
         try await vectors.catchUp(to: try await store.vectorGeneration()) {

@@ -49,7 +49,7 @@ start)
   as_server_user "$bin/initdb" -D "$dir/data" -U apex --auth=trust --encoding=UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; echo "postgres: initdb failed" >&2; exit 1; }
   as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=300" start >&2 \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=500" start >&2 \
     || { cat "$dir/server.log" >&2; echo "postgres: the server did not start" >&2; exit 1; }
   "$bin/psql" -h 127.0.0.1 -p "$port" -U apex -d postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE DATABASE apex" >&2
