@@ -69,6 +69,9 @@ extension APIError {
             case .embedderFailed: return APIError(.badGateway, code: "embedder_failed", message: error.description)
             }
         case let error as MoveError:
+            guard case .documentsFrozen = error else {
+                return APIError(.internalServerError, code: "internal_error", message: "the server failed to answer; see its log")
+            }
             return APIError(.conflict, code: "move_in_progress", message: error.description)
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, code: "body_too_large", message: "the request body is larger than the server's limit")

@@ -36,6 +36,13 @@ extension SQLiteStore {
             let partial = target + ".restoring"
             try? FileManager.default.removeItem(atPath: partial)
             try FileManager.default.copyItem(atPath: path, toPath: partial)
+            // A backup taken during a move carries the move's state: the restored copy is a memory of its own, which
+            // must not follow (and write to) that move's target.
+            let restored = try DatabaseQueue(path: partial)
+            try restored.write { db in
+                if try db.tableExists("move_state") { try db.execute(sql: "DELETE FROM move_state") }
+            }
+            try restored.close()
             try FileManager.default.moveItem(atPath: partial, toPath: target)
         } catch {
             throw SQLiteStoreError.cannotOpen(path: target, reason: "the backup could not be copied there: \(error.localizedDescription)")

@@ -49,7 +49,10 @@ extension ConformanceSuite {
             let target = try await make().store
             let route = MoveRoute(source: source, openTarget: { _ in target }, log: { _ in })
             let memory = MemoryService(store: MovingStore(route: route))
-            try await memory.ingest(lines: [SpecFixtures.state("6520", "2025-03-01T00:00:00Z", set: #"{"current_miles":10}"#)])
+            try await memory.ingest(lines: [
+                SpecFixtures.state("6520", "2025-03-01T00:00:00Z", set: #"{"current_miles":10}"#),
+                SpecFixtures.state("6519", "2025-03-01T00:00:00Z", set: #"{"current_miles":5}"#),
+            ])
             #expect(try await target.entity(EntityRef(type: "Tractor", key: "6520")) == nil, "no move yet: the source alone")
             // apex move start gives the target the ontology.
             try await MemoryService(store: target).setOntology(source: SpecFixtures.ontology)
@@ -60,11 +63,21 @@ extension ConformanceSuite {
             let onTarget = try await target.entity(EntityRef(type: "Tractor", key: "6521"))
             #expect(onTarget == (try await source.entity(EntityRef(type: "Tractor", key: "6521"))), "dual writes keep the engine's id on both sides")
             #expect(try await target.entity(EntityRef(type: "Tractor", key: "6520")) == nil, "the backfill copies what came before")
+            // The same value again: the source stores nothing new (it equals the latest), and the target must not store a
+            // row the source skipped; the write brings the target's rows of 6520 up to the source's instead.
+            try await memory.ingest(lines: [SpecFixtures.state("6520", "2025-03-01T00:00:00Z", set: #"{"current_miles":10}"#)])
+            let id = try #require(try await source.entity(EntityRef(type: "Tractor", key: "6520"))).id
+            func rows(_ store: any TemporalStore) async throws -> [String] {
+                try await store.dumpedVersions(of: [id]).map { "\($0.version.property) \($0.version.validAt) \($0.version.recordedAt) \($0.version.value ?? "-") \($0.source ?? "-")" }.sorted()
+            }
+            let sourceRows = try await rows(source)
+            let targetRows = try await rows(target)
+            #expect(!sourceRows.isEmpty && sourceRows == targetRows, "both sides hold the same rows of 6520")
             try await phases.update { $0.backfill.done = true; $0.verifiedAt = SpecFixtures.now }
             _ = try await phases.cutover()
             try await route.refresh()
-            await #expect(throws: QueryError.self, "after the cutover the target answers, and it has no 6520") {
-                _ = try await memory.state(of: EntityRef(type: "Tractor", key: "6520"), at: SpecFixtures.now)
+            await #expect(throws: QueryError.self, "after the cutover the target answers, and it has no 6519") {
+                _ = try await memory.state(of: EntityRef(type: "Tractor", key: "6519"), at: SpecFixtures.now)
             }
             try await memory.ingest(lines: [SpecFixtures.state("6522", "2025-03-01T00:00:00Z", set: #"{"current_miles":30}"#)])
             #expect(try await source.entity(EntityRef(type: "Tractor", key: "6522")) != nil, "the source still takes every write, second")

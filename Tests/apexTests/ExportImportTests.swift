@@ -49,7 +49,7 @@ import Testing
     static func loadExample(into configuration: Configuration) throws {
         let ingest = try apex(["ingest", "examples/logistics/records.jsonl", "--ontology", "examples/logistics/ontology.yaml"], configuration)
         #expect(ingest.status == 0, "\(ingest.stderr)")
-        let readme = try apex(["documents", "add", "README.md", "--metadata", #"{"kind":"manual","pages":3}"#, "--source", "repo"], configuration)
+        let readme = try apex(["documents", "add", "README.md", "--metadata", #"{"pages":3,"kind":"manual","a":{"z":1,"b":2}}"#, "--source", "repo"], configuration)
         #expect(readme.status == 0, "\(readme.stderr)")
         let note = try CLITests.apex(
             ["documents", "add", "-", "--title", "inspection note", "--reference-time", "2025-03-01T08:00:00Z"] + configuration.options,
@@ -82,14 +82,23 @@ import Testing
         (try? String(contentsOfFile: (directory as NSString).appendingPathComponent(name), encoding: .utf8)) ?? "missing \(name)"
     }
 
-    /// The documents of an export, keyed by id, as parsed JSON (stores may keep a metadata object's keys in another order).
+    /// The documents of an export, keyed by id, as parsed JSON with object keys in order (PostgreSQL's jsonb keeps a
+    /// metadata object's keys in its own order).
     static func documents(_ directory: String) -> [String: JSONValue] {
         var byID: [String: JSONValue] = [:]
         for line in file(directory, "documents.jsonl").split(separator: "\n") {
             guard let json = try? JSONParser.parse(String(line)), let id = json["id"]?.stringValue else { continue }
-            byID[id] = json
+            byID[id] = sortedKeys(json)
         }
         return byID
+    }
+
+    static func sortedKeys(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members): .object(members.map { ($0.0, sortedKeys($0.1)) }.sorted { $0.0 < $1.0 })
+        case .array(let values): .array(values.map(sortedKeys))
+        default: value
+        }
     }
 
     /// Every store configuration is exported, and each export is imported into every other configuration:

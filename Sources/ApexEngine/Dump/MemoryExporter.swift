@@ -64,6 +64,14 @@ public struct MemoryExporter: Sendable {
         async let versionRead = store.dumpedVersions(of: ids)
         async let relationRead = store.dumpedRelations(from: ids)
         let (versions, relations) = try await (versionRead, relationRead)
+        try await recordLines(of: page, versions: versions, relations: relations, to: file, counts: &counts, refs: &refs)
+    }
+
+    /// The record lines of rows already read: the versions of `page`'s entities, and relations whose `from` is among them.
+    static func recordLines(
+        of page: [EntityHandle], versions: [DumpedVersion], relations: DumpedRelations, to file: some RecordLineSink, counts: inout DumpCounts,
+        refs: inout EntityRefLookup
+    ) async throws {
         let byEntity = Dictionary(grouping: versions, by: \.entity)
         for handle in page {
             guard var mine = byEntity[handle.id] else { continue }

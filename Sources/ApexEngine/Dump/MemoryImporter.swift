@@ -27,6 +27,11 @@ public struct MemoryImporter: Sendable {
     /// Imports `directory` into the memory's stores, which must hold nothing yet.
     public func importDump(from directory: String, progress: (@Sendable (IngestProgress) -> Void)? = nil) async throws -> Summary {
         let manifest = try DumpManifest.read(directory: directory)
+        // Every document line is checked before anything is written, so that a bad one leaves the target empty.
+        let documentLines = try Self.checkDocuments(path(directory, DumpFormat.documentsFile))
+        if documentLines > 0, documents == nil {
+            throw DumpError.badFile(path: path(directory, DumpFormat.documentsFile), line: nil, reason: "it holds documents, and this import has no document service to store them")
+        }
         try await requireEmptyTarget()
         let ontologyPath = path(directory, DumpFormat.ontologyFile)
         guard let ontologyBytes = FileManager.default.contents(atPath: ontologyPath) else {
@@ -85,6 +90,24 @@ public struct MemoryImporter: Sendable {
             guard seen.insert(id).inserted else { throw DumpError.badFile(path: path, line: line, reason: "id \(id) is listed twice") }
         }
         return ids
+    }
+
+    /// Parses every line of `documents.jsonl` (a missing file holds none); returns how many documents it holds.
+    static func checkDocuments(_ path: String) throws -> Int {
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        let reader = try ByteLineReader(path: path)
+        var (count, line) = (0, 0)
+        while let parsed = try reader.nextLine({ bytes -> Result<Bool, DumpError> in
+            line += 1
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return .success(false) }
+            return Result { () throws(DumpError) in
+                _ = try Self.document(bytes, path: path, line: line)
+                return true
+            }
+        }) {
+            if try parsed.get() { count += 1 }
+        }
+        return count
     }
 
     /// Stores each document of `documents.jsonl`; returns how many, and how many kept their exported vectors.

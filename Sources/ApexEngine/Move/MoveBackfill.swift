@@ -1,16 +1,21 @@
 public import ApexCore
 public import ApexPorts
 
-/// `apex move backfill`: copies what the source held before dual writes began into the target, a batch of entities at a
-/// time in id order, then the documents; the place reached is stored after each batch, so a killed run resumes there.
+/// `apex move backfill`: copies what the truth holds into the other side (the source into the target before the
+/// cutover, the target back into the source after it), a batch of entities at a time in id order, then the documents;
+/// the place reached is stored after each batch, so a killed run resumes there. Run again once done, it copies
+/// everything again: what a write that reached one side only left out is then there.
 ///
-/// Each batch goes through the target's ingest path as records with their
-/// recorded times, sources and the source's ids. Ingest is an upsert on each
+/// Each batch goes through the other side's ingest path as records with their
+/// recorded times, sources and the truth's ids. Ingest is an upsert on each
 /// row's natural key, so rows a dual write already put there, or a batch
 /// copied twice after a kill, are written once.
 public struct MoveBackfill: Sendable {
+    /// Where the move's state lives (the configured stores).
+    public let states: any MoveStateStore
+    /// The side copied from.
     public let source: any TemporalStore
-    /// The target's memory (its ingest path) and documents.
+    /// The side copied into (its ingest path) and its documents (nil: documents are not copied).
     public let target: MemoryService
     public let documents: DocumentService?
     /// Entities per batch.
@@ -18,7 +23,8 @@ public struct MoveBackfill: Sendable {
     /// At most this many records a second (nil: as fast as the stores go).
     public var maxRecordsPerSecond: Int?
 
-    public init(source: any TemporalStore, target: MemoryService, documents: DocumentService?) {
+    public init(states: any MoveStateStore, source: any TemporalStore, target: MemoryService, documents: DocumentService?) {
+        self.states = states
         self.source = source
         self.target = target
         self.documents = documents
@@ -37,14 +43,15 @@ public struct MoveBackfill: Sendable {
 
     /// Runs the backfill to its end (or resumes it); returns the state with the backfill done.
     public func run(report: @Sendable (Report) -> Void = { _ in }) async throws -> MoveState {
-        let phases = MovePhases(store: source)
+        let phases = MovePhases(store: states)
         var state = try await phases.active()
-        guard state.phase == .dualWrite || state.phase == .canary else {
-            throw MoveError.wrongPhase(command: "backfill", phase: state.phase, needs: "dual_write or canary")
+        let phase = state.phase
+        guard phase == .dualWrite || phase == .canary || phase == .cutover else {
+            throw MoveError.wrongPhase(command: "backfill", phase: phase, needs: "dual_write, canary or cutover")
         }
-        if state.backfill.done {
-            guard state.mirrorFailures > 0 else { return state }
-            // A write missed the target since: copy everything again (each row is written once whatever it finds there).
+        if state.backfill.done || state.mirrorFailures > 0 {
+            // Copy everything again (each row is written once whatever it finds there); a write that misses a side
+            // from now on is counted again.
             state = try await phases.update {
                 $0.backfill = BackfillProgress()
                 $0.mirrorFailures = 0
@@ -77,7 +84,7 @@ public struct MoveBackfill: Sendable {
                     refs.remember(page)
                     try await MemoryExporter.recordLines(of: page, from: source, to: lines, counts: &counts, refs: &refs)
                     for handle in page { lines.named(handle) }
-                    try await write(lines, ontology: ontology)
+                    try await RowCopy(target: target).write(lines, ontology: ontology)
                     // Killed here, the batch is on the target and the place reached is not stored: the next run copies it again.
                     try FaultPoint.reached("move.backfill-batch")
                     progress.after = last.id
@@ -104,9 +111,7 @@ public struct MoveBackfill: Sendable {
             let saved = progress
             state = try await phases.update { state in
                 // A rollback (or another move) meanwhile stops this run: what it copied stays, and harms nothing.
-                guard state.id == moveID, state.phase == .dualWrite || state.phase == .canary else {
-                    throw MoveError.wrongPhase(command: "backfill", phase: state.phase, needs: "dual_write or canary")
-                }
+                guard state.id == moveID, state.phase == phase else { throw MoveError.phaseChanged(from: phase, to: state.phase) }
                 state.backfill = saved
             }
             let entityRate = elapsed > 0 ? Double(entitiesThisRun) / elapsed : 0
@@ -121,31 +126,11 @@ public struct MoveBackfill: Sendable {
         try await phases.update { $0.backfill.done = true }
     }
 
-    /// Writes one batch into the target with the source's ids for every entity it names.
-    private func write(_ lines: RecordLineBuffer, ontology: Ontology) async throws {
-        let bytes = lines.bytes
-        let ids = lines.named
-        let store = target.store
-        let ingestionTime = target.now
-        _ = try await target.write(
-            ontology: ontology, toStore: nil, ingestionTime: ingestionTime,
-            identify: { named, all in
-                let known = try await store.entityIDs(for: all)
-                var new: [EntityHandle] = []
-                for ref in named where known[ref] == nil {
-                    guard let id = ids[ref] else { throw DumpError.unknownEntity(ref: ref) }
-                    new.append(EntityHandle(id: id, ref: ref))
-                }
-                return EntityIdentities(known: known, new: new)
-            },
-            makeSource: { _ in JSONLinesSource(reader: ByteLineReader(bytes: bytes), ontology: ontology, ingestionTime: ingestionTime, progress: nil) })
-    }
-
     /// Copies the next page of documents (with their vectors); returns their ids.
     private func copyDocuments(after: EntityID?) async throws -> [EntityID] {
         let page = try await source.dumpedDocuments(after: after, limit: 50, vectors: true)
         guard !page.isEmpty else { return [] }
-        guard let documents else { throw MoveError.noDocumentService }
+        guard let documents else { return [] }
         let embedder = try await source.embedder()
         for document in page { try await documents.restore(document, exportedBy: embedder) }
         return page.map(\.record.id)

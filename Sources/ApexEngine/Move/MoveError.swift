@@ -16,14 +16,16 @@ public enum MoveError: Error, Equatable, CustomStringConvertible {
     case documentsFrozen(phase: MovePhase)
     case moveOver(phase: MovePhase)
     case sourceMovedAway(target: String)
-    case noDocumentService
+    case unknownEntity(ref: EntityRef)
+    case phaseChanged(from: MovePhase, to: MovePhase)
+    case idClash(ref: EntityRef)
 
     public var description: String {
         switch self {
         case .noMove: "no move has been started over these stores: run apex move start first"
         case .alreadyMoving(let phase): "a move is already under way (phase \(phase.rawValue)): finish it or roll it back before starting another"
         case .wrongPhase(let command, let phase, let needs): "apex move \(command) cannot run in phase \(phase.rawValue): it needs \(needs)"
-        case .noTarget: "apex move start needs a target: give --to-data, --to-database-url and/or --to-graph-url"
+        case .noTarget: "apex move start needs the target's records: give --to-data or --to-database-url (and --to-graph-url for its graph)"
         case .targetIsSource: "the target is the configured store itself: give other stores to move to"
         case .targetNotEmpty: "the target already holds a memory: move into empty stores"
         case .backfillNotDone: "the backfill has not finished: run apex move backfill until it reports done"
@@ -34,7 +36,12 @@ public enum MoveError: Error, Equatable, CustomStringConvertible {
         case .moveOver(let phase): "the move is over (phase \(phase.rawValue)): start a new one with apex move start"
         case .sourceMovedAway(let target):
             "this memory was moved to \(target) (apex move finish): these stores are no longer its truth; run apex with the target's options"
-        case .noDocumentService: "the backfill has documents to copy and no document service for the target"
+        case .phaseChanged(let from, let to):
+            "the move went from \(from.rawValue) to \(to.rawValue) during the backfill, which stops here (what it copied stays)"
+        case .unknownEntity(let ref): "a copied row names \(ref), whose id the copy does not carry"
+        case .idClash(let ref): "\(ref) has another id on the target than on the source: the target was written outside the move"
+        case .documentsFrozen(.finished):
+            "the memory was moved (apex move finish): restart apex with the target's options to add, remove or migrate documents"
         case .documentsFrozen(let phase):
             "documents and their vectors cannot be added, removed or migrated while a move is under way (phase \(phase.rawValue)): finish the move or roll it back first"
         }

@@ -87,7 +87,8 @@ public struct MovePhases: Sendable {
         try await update { state in
             guard !state.phase.isOver else { throw MoveError.wrongPhase(command: "rollback", phase: state.phase, needs: "a move under way") }
             if state.phase == .cutover, state.mirrorFailures > 0 {
-                throw MoveError.notVerified(reason: "\(state.mirrorFailures) write(s) since the cutover reached the target only; a rollback would lose them")
+                throw MoveError.notVerified(
+                    reason: "\(state.mirrorFailures) write(s) reached one side only; run apex move backfill to copy the target into the source first")
             }
             state.phase = .rolledBack
             state.readPercent = 0
@@ -98,6 +99,9 @@ public struct MovePhases: Sendable {
     public func finish() async throws -> MoveState {
         try await update { state in
             guard state.phase == .cutover else { throw MoveError.wrongPhase(command: "finish", phase: state.phase, needs: "cutover") }
+            guard state.mirrorFailures == 0 else {
+                throw MoveError.notVerified(reason: "\(state.mirrorFailures) write(s) reached one side only; run apex move backfill to copy the truth again")
+            }
             state.phase = .finished
         }
     }

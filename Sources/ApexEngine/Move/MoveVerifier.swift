@@ -55,7 +55,7 @@ public struct MoveVerifier: Sendable {
         // are left to the next verify. A write that failed on one side is counted by the move itself (mirror failures).
         let horizon = EntityID(high: UInt64(max(0, Timestamp.wallClock.microseconds / 1_000 - Self.settleMilliseconds)) << 16, low: 0)
         var after: EntityID?
-        var sampled: [EntityHandle] = []
+        var sampler = EntitySampler(size: samples)
         while true {
             var page: [EntityHandle] = []
             let difference = try await Self.settled {
@@ -71,12 +71,12 @@ public struct MoveVerifier: Sendable {
             report.propertyVersions += rows.count
             report.facts += relations.facts.count
             report.ends += relations.ends.count
-            sampled.append(contentsOf: page.enumerated().filter { $0.offset % max(1, pageSize / max(1, samples / 10 + 1)) == 0 }.map(\.element))
+            sampler.offer(page)
             after = last.id
             progress(report)
         }
         try await compareDocuments(&report)
-        try await compareAnswers(Array(sampled.prefix(samples)), &report)
+        try await compareAnswers(sampler.sample, &report)
         return report
     }
 
@@ -143,7 +143,7 @@ public struct MoveVerifier: Sendable {
                     continue
                 }
                 if other.record.content != document.record.content || other.record.recordedAt != document.record.recordedAt
-                    || other.record.metadata != document.record.metadata || Set(other.mentions) != Set(document.mentions)
+                    || other.record.metadata.keySorted != document.record.metadata.keySorted || Set(other.mentions) != Set(document.mentions)
                 {
                     report.differ("document \(document.record.id) (\(document.record.title)) differs on the target")
                 }
@@ -172,6 +172,41 @@ public struct MoveVerifier: Sendable {
                 if let difference { report.differ("\(handle.ref) as known at \(knownAt.rfc3339): \(difference)") }
                 report.sampledAnswers += 1
             }
+        }
+    }
+}
+
+/// A uniform sample of a stream of entities (reservoir sampling with a fixed seed, so that two verifies of the same
+/// memory ask about the same entities).
+struct EntitySampler {
+    let size: Int
+    private(set) var sample: [EntityHandle] = []
+    private var seen = 0
+    private var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    init(size: Int) { self.size = max(0, size) }
+
+    mutating func offer(_ page: [EntityHandle]) {
+        for handle in page {
+            seen += 1
+            if sample.count < size {
+                sample.append(handle)
+                continue
+            }
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let slot = Int((state >> 33) % UInt64(seen))
+            if slot < size { sample[slot] = handle }
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value with every object's members in key order: PostgreSQL's `jsonb` keeps its own order, not the writer's.
+    var keySorted: JSONValue {
+        switch self {
+        case .object(let members): .object(members.map { ($0.0, $0.1.keySorted) }.sorted { $0.0 < $1.0 })
+        case .array(let values): .array(values.map(\.keySorted))
+        default: self
         }
     }
 }

@@ -23,46 +23,24 @@ public struct MovingStore: TemporalStore {
 
     // MARK: Writes
 
-    /// Writes to the truth, then to the other side with that side's own entity lookups (it may not hold every entity
-    /// yet: the backfill copies them later, under the same ids). A failed second write fails no request: it is
-    /// counted and noted in the move's state, and a backfill run again copies what it missed.
+    /// Writes to the truth, then brings the other side's rows of the entities the write named up to the truth's
+    /// (``MirrorWrite``), under the same ids. A second write that fails fails no request: it is counted and noted in
+    /// the move's state (a backfill run again copies what it missed); when even the note cannot be stored, the request
+    /// fails, so that the writer retries (the truth has the write; a retry stores nothing twice).
     public func ingest(_ request: IngestRequest) async throws -> IngestSummary {
         let plan = try await route.plan()
         let summary = try await plan.truth.ingest(request)
         guard let mirror = plan.mirror else { return summary }
         let firstSideDone = ContinuousClock.now
         do {
-            var attempts = 0
-            while true {
-                do {
-                    _ = try await mirror.ingest(try await Self.request(request, for: mirror))
-                    break
-                } catch let conflict as EntityRegistrationConflict where conflict.reason == .registeredMeanwhile && attempts < 3 {
-                    // The backfill registered one of the entities meanwhile, with the same id: look them up again.
-                    attempts += 1
-                }
-            }
+            try await MirrorWrite(truth: plan.truth, mirror: mirror).apply(after: request)
             MoveMetrics.mirror("mirrored", lag: ContinuousClock.now - firstSideDone)
         } catch {
             MoveMetrics.mirror("failed", lag: ContinuousClock.now - firstSideDone)
-            route.log("move: a write reached one side only (\(error)); run apex move backfill again before cutover or finish")
-            try? await MovePhases(store: source).noteMirrorFailure()
+            route.log("move: a write reached one side only (\(error)); run apex move backfill again before cutover, finish or rollback")
+            try await MovePhases(store: source).noteMirrorFailure()
         }
         return summary
-    }
-
-    /// The request as `store` must see it: the entities it does not know yet are new there, with the ids the engine gave them.
-    static func request(_ request: IngestRequest, for store: any TemporalStore) async throws -> IngestRequest {
-        let ids = request.identities.ids
-        let known = try await store.entityIDs(for: Set(ids.keys))
-        var new: [EntityHandle] = []
-        for (ref, id) in ids where known[ref] == nil { new.append(EntityHandle(id: id, ref: ref)) }
-        for (ref, id) in known where ids[ref] != id { throw EntityRegistrationConflict(ref: ref, reason: .registeredMeanwhile) }
-        var mirrored = request
-        mirrored.identities = EntityIdentities(known: known, new: new)
-        mirrored.saga = nil
-        mirrored.sagaCommit = nil
-        return mirrored
     }
 
     public func saveDocument(_ document: DocumentRecord, chunks: [ChunkRecord], mentions: [EntityID], embedder: EmbedderIdentity) async throws
@@ -92,8 +70,19 @@ public struct MovingStore: TemporalStore {
         var attempt = 0
         while true {
             async let fromSource = plan.source.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
-            async let fromTarget = target.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt)
-            let (expected, answered) = try await (fromSource, fromTarget)
+            async let fromTarget: Result<EntitySnapshot, any Error> = {
+                do {
+                    return .success(try await target.snapshot(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt))
+                } catch {
+                    return .failure(error)
+                }
+            }()
+            let (expected, targetAnswer) = try await (fromSource, fromTarget)
+            // A target that fails a canary read fails no request: the source answers, and the failure is counted.
+            guard case .success(let answered) = targetAnswer else {
+                MoveMetrics.canary("error")
+                return expected
+            }
             if SnapshotComparison.same(expected, answered) {
                 MoveMetrics.canary("match")
                 return answered

@@ -117,7 +117,7 @@ struct DumpBenchmark {
         if let ontology = try await source.ontologySource() { try await MemoryService(store: target).setOntology(source: ontology) }
         _ = try await phases.start(to: MoveTarget(data: nil, databaseURL: databaseURL, graphURL: graphURL))
         try await phases.update { $0.dualWriteFrom = $0.startedAt }
-        var backfill = MoveBackfill(source: source, target: MemoryService(store: target), documents: nil)
+        var backfill = MoveBackfill(states: source, source: source, target: MemoryService(store: target), documents: nil)
         backfill.batchSize = 1_000
         _ = try await backfill.run()
         _ = try await phases.rollback()

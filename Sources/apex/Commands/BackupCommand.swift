@@ -25,14 +25,16 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         let memory = try await options.openService(mustExist: true)
         let started = ContinuousClock.now
-        if options.postgresURL == nil, options.falkorURL == nil, let store = memory.store as? SQLiteStore {
+        // During a move the backup is of the configured stores (the move's source).
+        let configured = (memory.store as? MovingStore)?.source ?? memory.store
+        if options.postgresURL == nil, options.falkorURL == nil, let store = configured as? SQLiteStore {
             try store.backup(to: path)
             let seconds = (ContinuousClock.now - started) / .seconds(1)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             Console.answer(.object([("backup", .string(path)), ("kind", .string("sqlite")), ("bytes", .integer(Int64(size))), ("seconds", .number(seconds))]))
             return
         }
-        let manifest = try await MemoryExporter(store: memory.store).export(to: path, vectors: true)
+        let manifest = try await MemoryExporter(store: configured).export(to: path, vectors: true)
         Console.answer(.object([("backup", .string(path)), ("kind", .string("export")), ("counts", manifest.counts.json)]))
     }
 }

@@ -94,10 +94,11 @@ struct MoveCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy what the source held into the target, in batches; a killed run resumes where it stopped.",
             discussion: """
-                Waits until every process has seen the move (two seconds after start), then copies entities in id order, \
+                Waits until every process has seen the move (three seconds after start), then copies entities in id order, \
                 --batch at a time, each batch in one write on the target, with progress, rate and ETA on a terminal; then the \
-                documents with their vectors. The place reached is stored after each batch. After a write that reached one \
-                side only, a new run copies everything again.
+                documents with their vectors. The place reached is stored after each batch: a killed run resumes there. Run \
+                again once done, it copies everything again (after a write that reached one side only, or a command that \
+                wrote to the source alone). After the cutover it copies the target back into the source.
                 """)
 
         @Option(name: .long, help: "Entities per batch.")
@@ -118,9 +119,18 @@ struct MoveCommand: AsyncParsableCommand {
             let (source, phases) = try await MoveCommand.open(options)
             let state = try await phases.active()
             let targetOptions = try MoveStores.options(of: state.target)
-            let target = MemoryService(store: try await targetOptions.openStore(mustExist: false))
-            let (documents, finish) = try await targetOptions.documentService(target, embedding)
-            var backfill = MoveBackfill(source: source, target: target, documents: documents)
+            let targetStore = try await targetOptions.openStore(mustExist: false)
+            var backfill: MoveBackfill
+            var finish: @Sendable () async throws -> Void = {}
+            if state.phase == .cutover {
+                // After the cutover the target is the truth: its rows go back into the source (documents did not change).
+                backfill = MoveBackfill(states: source, source: targetStore, target: MemoryService(store: source), documents: nil)
+            } else {
+                let target = MemoryService(store: targetStore)
+                let (documents, finishDocuments) = try await targetOptions.documentService(target, embedding)
+                finish = finishDocuments
+                backfill = MoveBackfill(states: source, source: source, target: target, documents: documents)
+            }
             backfill.batchSize = batch
             backfill.maxRecordsPerSecond = maxRate
             let showProgress = Console.stderrIsTerminal
@@ -160,11 +170,9 @@ struct MoveCommand: AsyncParsableCommand {
             let report = try await verifier.run()
             var fields: [(String, JSONValue)] = [("verify", report.json)]
             if report.agrees {
-                // Writes that missed a side before this verify began were found by it: only later ones still count.
-                let updated = try await phases.update { moved in
-                    moved.verifiedAt = Timestamp.wallClock
-                    moved.mirrorFailures = max(0, moved.mirrorFailures - state.mirrorFailures)
-                }
+                // A write that reached one side only is not cleared here (it may be among the entities a verify leaves to
+                // the next): only a backfill run again clears it.
+                let updated = try await phases.update { $0.verifiedAt = Timestamp.wallClock }
                 fields.append(("move", updated.json))
             }
             Console.answer(.object(fields))
