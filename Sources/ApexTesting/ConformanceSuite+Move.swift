@@ -88,5 +88,21 @@ extension ConformanceSuite {
             try await memory.ingest(lines: [SpecFixtures.state("6523", "2025-03-01T00:00:00Z", set: #"{"current_miles":40}"#)])
             #expect(try await target.entity(EntityRef(type: "Tractor", key: "6523")) == nil, "after the rollback, the source alone")
         },
+        AdapterConformanceCase("a move's target that cannot be opened fails no write before the cutover, counts each, and blocks the cutover") { make in
+            let source = try await make().store
+            struct Unreachable: Error {}
+            let route = MoveRoute(source: source, openTarget: { _ in throw Unreachable() }, log: { _ in })
+            let memory = MemoryService(store: MovingStore(route: route))
+            try await memory.ingest(lines: [SpecFixtures.state("6520", "2025-03-01T00:00:00Z", set: #"{"current_miles":10}"#)])
+            let phases = MovePhases(store: source)
+            _ = try await phases.start(to: MoveTarget(data: "/nowhere", databaseURL: nil, graphURL: nil))
+            try await route.refresh()
+            try await memory.ingest(lines: [SpecFixtures.state("6520", "2025-03-02T00:00:00Z", set: #"{"current_miles":20}"#)])
+            let state = try await memory.state(of: EntityRef(type: "Tractor", key: "6520"), at: SpecFixtures.now)
+            #expect(state.properties.first { $0.0 == "current_miles" }?.1 == "20", "the source took the write and answers")
+            #expect(try await phases.current()?.mirrorFailures == 1)
+            try await phases.update { $0.backfill.done = true; $0.verifiedAt = SpecFixtures.now }
+            await #expect(throws: MoveError.self, "a write missed the target: no cutover") { _ = try await phases.cutover() }
+        },
     ]
 }

@@ -10,6 +10,7 @@ public actor MoveRoute {
     private var state: MoveState?
     private var readAt: ContinuousClock.Instant?
     private var target: (id: EntityID, store: any TemporalStore)?
+    private var targetFailure: (any Error)?
     /// Where phase changes and canary mismatches are told (standard error in `apex`).
     public nonisolated let log: @Sendable (String) -> Void
 
@@ -46,6 +47,8 @@ public actor MoveRoute {
             readAt = clock.now
         }
         guard let state, state.phase != .rolledBack else { return Plan(phase: state?.phase, readPercent: 0, source: source, target: nil) }
+        // The target is the truth and cannot be opened: nothing may be answered from the source in its place.
+        if state.phase.targetIsTruth, target == nil { throw targetFailure ?? MoveError.unreadableState }
         return Plan(phase: state.phase, readPercent: state.phase == .canary ? state.readPercent : 0, source: source, target: target?.store)
     }
 
@@ -59,7 +62,16 @@ public actor MoveRoute {
         let next = try MoveState.parse(stored)
         if let state, next.phase != state.phase { log("move \(next.id): phase \(next.phase.rawValue)") }
         if target?.id != next.id, next.phase != .rolledBack {
-            target = (next.id, try await openTarget(next.target))
+            // A target that cannot be opened fails no write while the source is the truth (each write is counted as one
+            // that missed it); it is tried again at the next read of the state.
+            do {
+                target = (next.id, try await openTarget(next.target))
+                targetFailure = nil
+            } catch {
+                target = nil
+                if targetFailure == nil { log("move \(next.id): the target \(next.target.name) cannot be opened (\(error)); trying again every second") }
+                targetFailure = error
+            }
         }
         state = next
         MoveMetrics.phase(next.phase)

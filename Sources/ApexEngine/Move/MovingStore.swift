@@ -30,7 +30,14 @@ public struct MovingStore: TemporalStore {
     public func ingest(_ request: IngestRequest) async throws -> IngestSummary {
         let plan = try await route.plan()
         let summary = try await plan.truth.ingest(request)
-        guard let mirror = plan.mirror else { return summary }
+        guard let mirror = plan.mirror else {
+            // Both sides should take it, and the target could not be opened: the write missed it.
+            if plan.phase?.writesBoth == true {
+                MoveMetrics.mirror("failed", lag: .zero)
+                try await MovePhases(store: source).noteMirrorFailure()
+            }
+            return summary
+        }
         let firstSideDone = ContinuousClock.now
         do {
             try await MirrorWrite(truth: plan.truth, mirror: mirror).apply(after: request)
