@@ -204,7 +204,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ApexVectorTests", dependencies: ["ApexVector", "ApexPorts"], swiftSettings: strict),
-        .testTarget(name: "ApexEmbeddersTests", dependencies: ["ApexEmbedders", "ApexCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "ApexEmbeddersTests", dependencies: ["ApexEmbedders", "ApexCore", "ApexTesting"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "apexTests",
             dependencies: ["ApexCore", "ApexTesting", "apex", .product(name: "PostgresNIO", package: "postgres-nio")],
