@@ -58,19 +58,20 @@ public struct MoveVerifier: Sendable {
         var sampler = EntitySampler(size: samples)
         while true {
             var page: [EntityHandle] = []
+            var rows = PageRows()
             let difference = try await Self.settled {
                 page = try await source.entities(after: after, limit: pageSize).filter { $0.id < horizon }
                 let theirs = try await target.entities(after: after, limit: pageSize).filter { $0.id < horizon }
-                return try await compare(page, theirs)
+                let compared = try await compare(page, theirs)
+                rows = compared.rows
+                return compared.difference
             }
             if let difference { report.differ(difference) }
             guard let last = page.last else { break }
-            let rows = try await source.dumpedVersions(of: page.map(\.id))
-            let relations = try await source.dumpedRelations(from: page.map(\.id))
             report.entities += page.count
-            report.propertyVersions += rows.count
-            report.facts += relations.facts.count
-            report.ends += relations.ends.count
+            report.propertyVersions += rows.versions
+            report.facts += rows.facts
+            report.ends += rows.ends
             sampler.offer(page)
             after = last.id
             progress(report)
@@ -96,35 +97,45 @@ public struct MoveVerifier: Sendable {
         return difference
     }
 
-    /// A page's first difference, or nil.
-    private func compare(_ page: [EntityHandle], _ theirs: [EntityHandle]) async throws -> String? {
+    /// How many rows of each kind the source holds for a page of entities.
+    struct PageRows {
+        var versions = 0
+        var facts = 0
+        var ends = 0
+    }
+
+    /// A page's first difference (nil: none), and the source's rows of the page, read once for both.
+    private func compare(_ page: [EntityHandle], _ theirs: [EntityHandle]) async throws -> (difference: String?, rows: PageRows) {
         guard !page.isEmpty else {
-            return theirs.first.map { "the target holds \($0.ref) (\($0.id)), which the source does not" }
-        }
-        let mineByID = Dictionary(page.map { ($0.id, $0.ref) }, uniquingKeysWith: { first, _ in first })
-        let theirsInRange = theirs.filter { $0.id <= (page.last?.id ?? $0.id) }
-        for handle in theirsInRange where mineByID[handle.id] == nil {
-            return "the target holds \(handle.ref) (\(handle.id)), which the source does not"
-        }
-        let theirsByID = Dictionary(theirsInRange.map { ($0.id, $0.ref) }, uniquingKeysWith: { first, _ in first })
-        for handle in page where theirsByID[handle.id] != handle.ref {
-            return "\(handle.ref) (\(handle.id)) is missing from the target"
+            return (theirs.first.map { "the target holds \($0.ref) (\($0.id)), which the source does not" }, PageRows())
         }
         let ids = page.map(\.id)
         async let mineVersions = source.dumpedVersions(of: ids)
         async let theirVersions = target.dumpedVersions(of: ids)
-        let (a, b) = try await (mineVersions, theirVersions)
-        if DumpOrder.sorted(a) != DumpOrder.sorted(b) {
-            return "property versions differ among \(page.first?.ref.description ?? "") … \(page.last?.ref.description ?? ""): \(a.count) on the source, \(b.count) on the target"
-        }
         async let mineRelations = source.dumpedRelations(from: ids)
         async let theirRelations = target.dumpedRelations(from: ids)
-        let (c, d) = try await (mineRelations, theirRelations)
+        let (a, b, c, d) = try await (mineVersions, theirVersions, mineRelations, theirRelations)
+        let rows = PageRows(versions: a.count, facts: c.facts.count, ends: c.ends.count)
+        let mineByID = Dictionary(page.map { ($0.id, $0.ref) }, uniquingKeysWith: { first, _ in first })
+        let theirsInRange = theirs.filter { $0.id <= (page.last?.id ?? $0.id) }
+        for handle in theirsInRange where mineByID[handle.id] == nil {
+            return ("the target holds \(handle.ref) (\(handle.id)), which the source does not", rows)
+        }
+        let theirsByID = Dictionary(theirsInRange.map { ($0.id, $0.ref) }, uniquingKeysWith: { first, _ in first })
+        for handle in page where theirsByID[handle.id] != handle.ref {
+            return ("\(handle.ref) (\(handle.id)) is missing from the target", rows)
+        }
+        let range = "\(page.first?.ref.description ?? "") … \(page.last?.ref.description ?? "")"
+        if DumpOrder.sorted(a) != DumpOrder.sorted(b) {
+            return ("property versions differ among \(range): \(a.count) on the source, \(b.count) on the target", rows)
+        }
         if DumpOrder.sorted(c.facts) != DumpOrder.sorted(d.facts) || DumpOrder.sorted(c.ends) != DumpOrder.sorted(d.ends) {
             return (
-                "facts or ends differ among \(page.first?.ref.description ?? "") … \(page.last?.ref.description ?? ""): \(c.facts.count)/\(c.ends.count) on the source, \(d.facts.count)/\(d.ends.count) on the target")
+                "facts or ends differ among \(range): \(c.facts.count)/\(c.ends.count) on the source, \(d.facts.count)/\(d.ends.count) on the target",
+                rows
+            )
         }
-        return nil
+        return (nil, rows)
     }
 
     private func compareDocuments(_ report: inout Report) async throws {
