@@ -116,8 +116,19 @@ let package = Package(
         // Optimised in debug builds too: the test command builds and searches HNSW indexes of thousands of vectors,
         // which unoptimised code does about a hundred times slower.
         .target(name: "ApexVector", dependencies: ["ApexPorts"], swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        // Embedders that call out: the OpenAI-compatible HTTP API.
-        .target(name: "ApexEmbedders", dependencies: ["ApexCore", "ApexPorts"], swiftSettings: strict),
+        // Vector-unit loops in C (AVX2 and FMA chosen at run time, portable C elsewhere) and zlib's inflate for zip
+        // entries. Optimised in debug builds too: the test command runs the MiniLM encoder.
+        .target(
+            name: "CApexKernels",
+            cSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        // Embedders: MiniLM on the CPU (all-MiniLM-L6-v2's own files) and the OpenAI-compatible HTTP API.
+        .target(
+            name: "ApexEmbedders",
+            dependencies: ["ApexCore", "ApexPorts", "CApexKernels"],
+            swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         // The HTTP API (Hummingbird 2): routes, errors, metrics, the OpenAPI document.
         .target(
             name: "ApexHTTP",
@@ -136,7 +147,7 @@ let package = Package(
             name: "apex",
             dependencies: [
                 "ApexCore", "ApexPorts", "ApexEngine", "ApexSQLite", "ApexPostgres", "ApexFalkorDB", "ApexMigrations", "ApexHTTP", "ApexVector",
-                "ApexEmbedders", "ApexRedis",
+                "ApexEmbedders", "ApexRedis", "CApexKernels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -204,7 +215,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ApexVectorTests", dependencies: ["ApexVector", "ApexPorts"], swiftSettings: strict),
-        .testTarget(name: "ApexEmbeddersTests", dependencies: ["ApexEmbedders", "ApexCore", "ApexTesting"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "ApexEmbeddersTests", dependencies: ["ApexEmbedders", "ApexCore", "ApexTesting", "CApexKernels"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "apexTests",
             dependencies: ["ApexCore", "ApexTesting", "apex", .product(name: "PostgresNIO", package: "postgres-nio")],

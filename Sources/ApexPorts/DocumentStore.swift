@@ -145,11 +145,12 @@ extension FeatureHashingEmbedder: Embedder {
     }
 }
 
-/// One slot per text, each written by exactly one thread of ``FeatureHashingEmbedder/embed(_:)``.
-private final class EmbeddingSlots: @unchecked Sendable {
+/// One slot per text, each written by exactly one thread of an embedder sharing a batch over cores
+/// (``FeatureHashingEmbedder/embed(_:)``, the MiniLM embedder).
+package final class EmbeddingSlots: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<[Float]>
 
-    init(count: Int) {
+    package init(count: Int) {
         slots = .allocate(capacity: count)
         slots.initialize(repeating: [])
     }
@@ -160,9 +161,9 @@ private final class EmbeddingSlots: @unchecked Sendable {
     }
 
     /// Sound without a lock: every index is written once, by one thread, and read only after all threads finished.
-    func set(_ index: Int, _ vector: [Float]) {
+    package func set(_ index: Int, _ vector: [Float]) {
         slots[index] = vector
     }
 
-    var vectors: [[Float]] { Array(slots) }
+    package var vectors: [[Float]] { Array(slots) }
 }

@@ -96,7 +96,8 @@ public struct VectorCollectionSpec: Sendable, Equatable {
             switch key {
             case "embedder":
                 guard !value.isEmpty else { throw .badValue(field: key, value: value, reason: "it is empty") }
-                spec.embedder.name = value == "hashing" ? FeatureHashingEmbedder.identityName : value
+                // Short names: the offline hashing embedder, and MiniLM at all-MiniLM-L6-v2's size.
+                spec.embedder.name = value == "hashing" ? FeatureHashingEmbedder.identityName : value == "minilm" ? "minilm-L6-H384" : value
             case "dimension": spec.embedder.dimension = try Self.whole(key, value, in: 8...16_000)
             case "metric":
                 guard value == "cosine" else { throw .badValue(field: key, value: value, reason: "only cosine is supported") }

@@ -85,6 +85,7 @@ public struct JSONParser {
         try enterContainer()
         index += 1
         var members: [(String, JSONValue)] = []
+        var keys: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -101,7 +102,10 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if members.contains(where: { $0.0 == key }) { throw error("duplicate member \"\(key)\"") }
+            // Small objects search their members; large ones (a tokenizer's vocabulary) keep a set, or parsing is quadratic.
+            if keys.isEmpty, members.count >= 16 { keys = Set(members.map(\.0)) }
+            let duplicate = keys.isEmpty ? members.contains(where: { $0.0 == key }) : !keys.insert(key).inserted
+            if duplicate { throw error("duplicate member \"\(key)\"") }
             members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }

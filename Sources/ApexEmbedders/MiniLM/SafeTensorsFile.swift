@@ -24,8 +24,13 @@ public struct SafeTensorsFile: Sendable {
     private let dataStart: Int
 
     public init(path: String) throws(SafeTensorsError) {
-        self.path = path
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { throw .cannotRead(path: path) }
+        try self.init(data: data, path: path)
+    }
+
+    /// Reads a safetensors file already in memory (an entry of a zip archive); `path` names it in errors.
+    init(data: Data, path: String) throws(SafeTensorsError) {
+        self.path = path
         guard data.count >= 8 else { throw .damaged(path: path, reason: "it is shorter than its 8-byte header length") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(data.count - 8) else { throw .damaged(path: path, reason: "its header length \(headerLength) runs past the file's end") }

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ingest and query speed (use a release build: swift build -c release).",
-        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self, VectorsMigrate.self, Write.self, Export.self]
+        subcommands: [Temporal.self, Graph.self, Cache.self, Vector.self, VectorsMigrate.self, Write.self, Export.self, Embed.self]
     )
 
     /// `apex bench temporal`: ingest rate and state/timeline latency percentiles on generated fleet data.
