@@ -115,7 +115,7 @@ let package = Package(
         // The in-process vector index (HNSW, int8 quantization). No I/O.
         // Optimised in debug builds too: the test command builds and searches HNSW indexes of thousands of vectors,
         // which unoptimised code does about a hundred times slower.
-        .target(name: "ApexVector", dependencies: ["ApexPorts"], swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "ApexVector", dependencies: ["ApexPorts", "CApexKernels"], swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Vector-unit loops in C (AVX2 and FMA chosen at run time, portable C elsewhere) and zlib's inflate for zip
         // entries. Optimised in debug builds too: the test command runs the MiniLM encoder.
         .target(

@@ -1,45 +1,17 @@
+import CApexKernels
+
 /// The inner loops: dot products and squared distances over contiguous floats or int8 codes, 16 lanes at a time.
 enum Distance {
+    /// Σ aᵢbᵢ, in CApexKernels (AVX2 and FMA when the CPU has them: Swift's SIMD types compile to SSE without FMA
+    /// on a baseline x86-64 target).
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var sum = SIMD16<Float>(repeating: 0)
-        var index = 0
-        let rawA = UnsafeRawPointer(a)
-        let rawB = UnsafeRawPointer(b)
-        while index + 16 <= count {
-            let x = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
-            let y = rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
-            sum += x * y
-            index += 16
-        }
-        var total = sum.sum()
-        while index < count {
-            total += a[index] * b[index]
-            index += 1
-        }
-        return total
+        apex_dot(a, b, count)
     }
 
     @inline(__always)
     static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var sum = SIMD16<Float>(repeating: 0)
-        var index = 0
-        let rawA = UnsafeRawPointer(a)
-        let rawB = UnsafeRawPointer(b)
-        while index + 16 <= count {
-            let difference =
-                rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
-                - rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
-            sum += difference * difference
-            index += 16
-        }
-        var total = sum.sum()
-        while index < count {
-            let difference = a[index] - b[index]
-            total += difference * difference
-            index += 1
-        }
-        return total
+        apex_squared_l2(a, b, count)
     }
 
     /// Σ aᵢbᵢ over int8 codes, accumulated in 32-bit integers.

@@ -1,3 +1,5 @@
+import CApexKernels
+
 /// Raw pointers into an index's arrays for the length of one operation, so that the hot loops touch memory directly.
 struct GraphView {
     let vectors: UnsafeBufferPointer<Float>
@@ -61,6 +63,9 @@ struct GraphView {
 /// Measures distances from one query to nodes; specialised per representation so that the search loop inlines it.
 protocol NodeDistance {
     func callAsFunction(_ node: UInt32) -> Float
+    /// Asks the CPU for the node's vector ahead of `callAsFunction`: a search's time goes mostly into waiting
+    /// for vectors scattered over the index.
+    func prefetch(_ node: UInt32)
 }
 
 struct FloatQueryDistance: NodeDistance {
@@ -69,6 +74,9 @@ struct FloatQueryDistance: NodeDistance {
 
     @inline(__always)
     func callAsFunction(_ node: UInt32) -> Float { view.floatDistance(query, node) }
+
+    @inline(__always)
+    func prefetch(_ node: UInt32) { apex_prefetch_span(view.vector(node), 128) }
 }
 
 struct CodedQueryDistance: NodeDistance {
@@ -77,4 +85,7 @@ struct CodedQueryDistance: NodeDistance {
 
     @inline(__always)
     func callAsFunction(_ node: UInt32) -> Float { view.codedDistance(query, node) }
+
+    @inline(__always)
+    func prefetch(_ node: UInt32) { apex_prefetch_span(view.code(node), view.dimension) }
 }

@@ -419,7 +419,12 @@ public struct HNSWIndex: Sendable {
             let (distance, node) = candidates.pop()
             if results.count >= ef, distance > results.topDistance { break }
             if layer == 0 {
-                for neighbor in view.layer0(node) { consider(neighbor) }
+                let neighbors = view.layer0(node)
+                if let first = neighbors.first { measure.prefetch(first) }
+                for index in neighbors.indices {
+                    if index + 1 < neighbors.count { measure.prefetch(neighbors[index + 1]) }
+                    consider(neighbors[index])
+                }
             } else {
                 for neighbor in view.upperLinks[Int(node)][layer - 1] { consider(neighbor) }
             }

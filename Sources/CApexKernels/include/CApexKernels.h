@@ -24,6 +24,15 @@ void apex_gelu(float *values, size_t count);
 /// The erf apex_gelu uses, for tests.
 float apex_erf(float x);
 
+/// Σ aᵢbᵢ: the distance kernel of the vector index (AVX2 and FMA when the CPU has them).
+float apex_dot(const float *a, const float *b, size_t count);
+
+/// Σ (aᵢ − bᵢ)².
+float apex_squared_l2(const float *a, const float *b, size_t count);
+
+/// Asks the CPU to bring the `bytes` at `address` into its caches before they are read.
+void apex_prefetch_span(const void *address, size_t bytes);
+
 /// 1 when apex_sgemm runs its AVX2 and FMA kernel on this CPU, 0 when it runs the portable one.
 int apex_kernels_use_avx2(void);
 
