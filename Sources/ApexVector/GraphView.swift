@@ -76,7 +76,7 @@ struct FloatQueryDistance: NodeDistance {
     func callAsFunction(_ node: UInt32) -> Float { view.floatDistance(query, node) }
 
     @inline(__always)
-    func prefetch(_ node: UInt32) { apex_prefetch_span(view.vector(node), 128) }
+    func prefetch(_ node: UInt32) { apex_prefetch_head(view.vector(node)) }
 }
 
 struct CodedQueryDistance: NodeDistance {
@@ -87,5 +87,5 @@ struct CodedQueryDistance: NodeDistance {
     func callAsFunction(_ node: UInt32) -> Float { view.codedDistance(query, node) }
 
     @inline(__always)
-    func prefetch(_ node: UInt32) { apex_prefetch_span(view.code(node), view.dimension) }
+    func prefetch(_ node: UInt32) { apex_prefetch_head(view.code(node)) }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The C kernels against plain loops: the matrix products in both layouts (with sizes that leave remainders in
-/// rows and columns) and the erf of GELU against the C library's.
+/// rows and columns), the vector index's distances, and the erf of GELU against the C library's.
 @Suite struct KernelTests {
     static func reference(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, bias: [Float]?) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
@@ -40,6 +40,25 @@ import Testing
         var fromPacked = [Float](repeating: .nan, count: m * n)
         apex_sgemm_packed(Int32(m), Int32(n), Int32(k), a, packed, &fromPacked, bias)
         #expect(zip(fromPacked, expected).allSatisfy { abs(Double($0) - $1) < 1e-4 })
+    }
+
+    /// The vector index's distance kernels, at lengths that leave every kind of remainder.
+    @Test func distancesEqualPlainLoops() {
+        for count in [0, 1, 7, 8, 15, 16, 31, 33, 63, 384, 385, 1_536] {
+            let a = Self.values(count, seed: 4)
+            let b = Self.values(count, seed: 5)
+            let dot = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let squared = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+            #expect(abs(Double(apex_dot(a, b, count)) - dot) < 1e-4, "dot of \(count)")
+            #expect(abs(Double(apex_squared_l2(a, b, count)) - squared) < 1e-4, "squared distance of \(count)")
+            let x = (0..<count).map { Int8(truncatingIfNeeded: $0 * 37 - 128) }
+            let y = (0..<count).map { Int8(truncatingIfNeeded: $0 * 91 + 5) }
+            let codes = zip(x, y).reduce(Int32(0)) { $0 + Int32($1.0) * Int32($1.1) }
+            #expect(apex_dot_i8(x, y, count) == codes, "int8 dot of \(count)")
+        }
+        // The extremes of int8 do not overflow the 16-bit products.
+        let low = [Int8](repeating: -128, count: 64)
+        #expect(apex_dot_i8(low, low, 64) == 64 * 16_384)
     }
 
     @Test func erfIsTheCLibrarys() {

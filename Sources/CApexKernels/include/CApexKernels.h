@@ -27,11 +27,20 @@ float apex_erf(float x);
 /// Σ aᵢbᵢ: the distance kernel of the vector index (AVX2 and FMA when the CPU has them).
 float apex_dot(const float *a, const float *b, size_t count);
 
+/// Σ aᵢbᵢ over int8 codes, in 32-bit integers (the quantized index).
+int32_t apex_dot_i8(const int8_t *a, const int8_t *b, size_t count);
+
 /// Σ (aᵢ − bᵢ)².
 float apex_squared_l2(const float *a, const float *b, size_t count);
 
 /// Asks the CPU to bring the `bytes` at `address` into its caches before they are read.
 void apex_prefetch_span(const void *address, size_t bytes);
+
+/// The first two cache lines at `address`, inlined into the caller (the vector index's search loop).
+static inline void apex_prefetch_head(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+    __builtin_prefetch((const char *)address + 64, 0, 3);
+}
 
 /// 1 when apex_sgemm runs its AVX2 and FMA kernel on this CPU, 0 when it runs the portable one.
 int apex_kernels_use_avx2(void);
