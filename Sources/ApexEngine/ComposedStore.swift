@@ -218,6 +218,7 @@ public struct ComposedStore: TemporalStore {
     }
 
     public func chunks(_ rowIDs: [Int64]) async throws -> [ChunkHit] { try await records.chunks(rowIDs) }
+    public func chunkVectors(_ rowIDs: [Int64]) async throws -> [Int64: [Float]] { try await records.chunkVectors(rowIDs) }
 
     public func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])] {
         try await records.allChunkVectors()

@@ -30,6 +30,9 @@ public protocol DocumentStore: Sendable {
     /// The chunks with these row ids.
     func chunks(_ rowIDs: [Int64]) async throws -> [ChunkHit]
 
+    /// The stored vectors of these chunks (those that exist), for an int8 index to re-score its best candidates with.
+    func chunkVectors(_ rowIDs: [Int64]) async throws -> [Int64: [Float]]
+
     /// Every chunk's vector and its document's metadata, to build a vector index from.
     func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])]
 

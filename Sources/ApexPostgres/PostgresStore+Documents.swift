@@ -139,6 +139,16 @@ extension PostgresStore {
         return rowIDs.compactMap { byID[$0] }
     }
 
+    public func chunkVectors(_ rowIDs: [Int64]) async throws -> [Int64: [Float]] {
+        guard !rowIDs.isEmpty else { return [:] }
+        var vectors: [Int64: [Float]] = [:]
+        for row in try await rows("SELECT id, embedding FROM chunks WHERE id = ANY(\(rowIDs)::bigint[])") {
+            let (id, vector) = try row.decode((Int64, [Float]).self)
+            vectors[id] = vector
+        }
+        return vectors
+    }
+
     public func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])] {
         try await rows("SELECT c.id, c.embedding, d.metadata::text FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id").map { row in
             let (id, vector, metadata) = try row.decode((Int64, [Float], String).self)

@@ -117,6 +117,18 @@ extension SQLiteStore {
         }
     }
 
+    public func chunkVectors(_ rowIDs: [Int64]) async throws -> [Int64: [Float]] {
+        guard !rowIDs.isEmpty else { return [:] }
+        return try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT embedding FROM chunks WHERE rowid = ?")
+            var vectors: [Int64: [Float]] = [:]
+            for id in rowIDs {
+                if let data = try Data.fetchOne(statement, arguments: [id]) { vectors[id] = Self.floats(data) }
+            }
+            return vectors
+        }
+    }
+
     public func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT c.rowid, c.embedding, d.metadata FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.rowid")

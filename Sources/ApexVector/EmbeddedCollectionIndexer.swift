@@ -18,7 +18,7 @@ public actor EmbeddedCollectionIndexer: VectorCollectionIndexer {
     public func build(
         version: Int, spec: VectorCollectionSpec, items: [VectorItem], generation: Int64, progress: @escaping @Sendable (Int) -> Void
     ) async throws {
-        guard spec.precision == .float32 else { throw VectorIndexError.unsupportedPrecision(spec.precision.rawValue) }
+        guard spec.precision != .halfvec else { throw VectorIndexError.unsupportedPrecision(spec.precision.rawValue) }
         var build = CollectionIndexBuild(spec: spec)
         var done = 0
         for start in stride(from: 0, to: items.count, by: 2_000) {
@@ -102,7 +102,9 @@ struct CollectionIndexBuild: Sendable {
         try add(ArraySlice(items.filter { digests[$0.id] == nil }))
     }
 
-    func save(to path: String, generation: Int64) throws {
+    /// Saves the index, as int8 codes when the spec says so (the live store then loads it as it is).
+    mutating func save(to path: String, generation: Int64) throws {
+        if spec.precision == .int8, index.count > 0 { index.quantize(packLinks: false) }
         try EmbeddedVectorStore.writeFile(path, generation: generation, payloads: payloads, index: index)
     }
 

@@ -13,9 +13,16 @@ import Glibc
 /// another process costs time, never correctness. A filter that few vectors pass
 /// is answered by exact search over those, so that selective filters never
 /// collapse recall.
+///
+/// With `quantized` (a collection whose precision is int8) the index keeps int8
+/// codes instead of floats (about a quarter of the memory), still takes writes,
+/// and re-scores its best `ef_search` candidates of each search with their
+/// stored float vectors (`floats`, read from the record store).
 public actor EmbeddedVectorStore: VectorStore {
     private let dimension: Int
     private let parameters: HNSWParameters
+    private let quantized: Bool
+    private let floats: (@Sendable ([Int64]) async throws -> [Int64: [Float]])?
     private let cacheFile: String?
     private let currentGeneration: @Sendable () async throws -> Int64
     private let loader: @Sendable () async throws -> [VectorItem]
@@ -33,12 +40,18 @@ public actor EmbeddedVectorStore: VectorStore {
     ///   - cacheFile: where the graph is saved (nil: never saved, always rebuilt).
     ///   - generation: the record store's current vector generation.
     ///   - loader: every stored vector, read when the index must be rebuilt.
+    ///   - quantized: keep int8 codes rather than floats.
+    ///   - floats: the stored vectors of some ids, to re-score a quantized index's candidates with (without it, the
+    ///     codes' distances are the answer).
     public init(
         dimension: Int, parameters: HNSWParameters = HNSWParameters(), cacheFile: String? = nil,
-        generation: @escaping @Sendable () async throws -> Int64 = { 0 }, loader: @escaping @Sendable () async throws -> [VectorItem]
+        generation: @escaping @Sendable () async throws -> Int64 = { 0 }, loader: @escaping @Sendable () async throws -> [VectorItem],
+        quantized: Bool = false, floats: (@Sendable ([Int64]) async throws -> [Int64: [Float]])? = nil
     ) {
         self.dimension = dimension
         self.parameters = parameters
+        self.quantized = quantized
+        self.floats = floats
         self.cacheFile = cacheFile
         self.currentGeneration = generation
         self.loader = loader
@@ -60,7 +73,9 @@ public actor EmbeddedVectorStore: VectorStore {
     private func loadedIndex() async throws -> HNSWIndex {
         if let index { return index }
         let current = try await currentGeneration()
-        if let cacheFile, let saved = try? readSaved(cacheFile), saved.generation == current, saved.index.dimension == dimension {
+        if let cacheFile, let saved = try? readSaved(cacheFile), saved.generation == current, saved.index.dimension == dimension,
+            saved.index.isQuantized == (quantized && saved.index.count > 0)
+        {
             index = saved.index
             payloads = saved.payloads
             generation = current
@@ -76,6 +91,7 @@ public actor EmbeddedVectorStore: VectorStore {
             builtPayloads[item.id] = item.payload
         }
         try built.add(contentsOf: indexable, threads: ProcessInfo.processInfo.activeProcessorCount)
+        if quantized, built.count > 0 { built.quantize(packLinks: false) }
         index = built
         payloads = builtPayloads
         generation = current
@@ -117,12 +133,23 @@ public actor EmbeddedVectorStore: VectorStore {
         let accepts: ((Int) -> Bool)? =
             filter.isEmpty ? nil : { id in payloads[Int64(id)].map { payload in filter.allSatisfy { payload[$0.key] == $0.value } } ?? false }
         let matches: [VectorMatch]
+        // A quantized index keeps its best ef_search candidates by code, then re-ranks them by their stored floats.
+        let width = max(parameters.efSearch, limit)
+        let wanted = current.isQuantized && floats != nil ? width : limit
         if let accepts, Double(payloads.keys.lazy.filter { accepts(Int($0)) }.count) < Double(current.count) * Self.exactShare {
-            matches = current.exactSearch(query, k: limit, filter: accepts)
+            matches = current.exactSearch(query, k: wanted, filter: accepts)
         } else {
-            matches = try current.search(query, k: limit, ef: max(parameters.efSearch, limit), filter: accepts, scratch: &scratch)
+            matches = try current.search(query, k: wanted, ef: width, filter: accepts, scratch: &scratch)
         }
-        return matches.map { VectorHit(id: Int64($0.id), distance: $0.distance) }
+        guard current.isQuantized, let floats, let prepared = current.prepared(query) else {
+            return matches.prefix(limit).map { VectorHit(id: Int64($0.id), distance: $0.distance) }
+        }
+        let stored = try await floats(matches.map { Int64($0.id) })
+        let rescored = matches.compactMap { match -> VectorHit? in
+            guard let vector = stored[Int64(match.id)], vector.count == dimension, let exact = current.prepared(vector) else { return nil }
+            return VectorHit(id: Int64(match.id), distance: HNSWIndex.distance(prepared, exact, .cosine))
+        }
+        return Array(rescored.sorted { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }.prefix(limit))
     }
 
     static func isIndexable(_ vector: [Float]) -> Bool {
@@ -132,6 +159,12 @@ public actor EmbeddedVectorStore: VectorStore {
     // MARK: The saved file: generation, payloads, then the index
 
     private func save() throws {
+        // A quantized store that started empty holds floats until it has vectors to take a scale from.
+        if quantized, var floatIndex = index, !floatIndex.isQuantized, floatIndex.count > 0 {
+            index = nil
+            floatIndex.quantize(packLinks: false)
+            index = floatIndex
+        }
         guard let cacheFile, let index, let generation, generation != savedGeneration else { return }
         try Self.writeFile(cacheFile, generation: generation, payloads: payloads, index: index)
         savedGeneration = generation

@@ -48,6 +48,12 @@ struct GraphView {
         }
     }
 
+    /// The distance between two nodes, on their codes when the index holds codes (a quantized index that takes writes).
+    @inline(__always)
+    func nodeDistance(_ a: UInt32, _ b: UInt32) -> Float {
+        codes.isEmpty ? floatDistance(vector(a), b) : codedDistance(code(a), b)
+    }
+
     @inline(__always)
     func codedDistance(_ query: UnsafePointer<Int8>, _ node: UInt32) -> Float {
         let other = code(node)
@@ -88,4 +94,16 @@ struct CodedQueryDistance: NodeDistance {
 
     @inline(__always)
     func prefetch(_ node: UInt32) { apex_prefetch_head(view.code(node)) }
+}
+
+/// Distances from one node of the index to others, on floats or codes: what an insertion measures.
+struct NodeToNodeDistance: NodeDistance {
+    let view: GraphView
+    let node: UInt32
+
+    @inline(__always)
+    func callAsFunction(_ other: UInt32) -> Float { view.nodeDistance(node, other) }
+
+    @inline(__always)
+    func prefetch(_ other: UInt32) { view.codes.isEmpty ? apex_prefetch_head(view.vector(other)) : apex_prefetch_head(view.code(other)) }
 }

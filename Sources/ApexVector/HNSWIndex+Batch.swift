@@ -17,7 +17,7 @@ extension HNSWIndex {
     /// by `apex bench vector --threads`). Items are checked before any is
     /// added: a bad one throws and adds nothing.
     public mutating func add(contentsOf items: [(id: Int, vector: [Float])], threads: Int) throws(VectorIndexError) {
-        guard !isQuantized else { throw .quantized }
+        guard !isQuantized || offsets0.isEmpty else { throw .quantized }
         var prepared: [(id: Int, vector: [Float])] = []
         prepared.reserveCapacity(items.count)
         var seen = Set<Int>()
@@ -29,7 +29,8 @@ extension HNSWIndex {
             prepared.append((item.id, stored))
         }
         var next = 0
-        while next < prepared.count, threads <= 1 || ids.count < Self.sequentialStart {
+        // A quantized index adds one node at a time (its batches would compare codes exactly; not worth a second path).
+        while next < prepared.count, threads <= 1 || ids.count < Self.sequentialStart || isQuantized {
             try add(id: prepared[next].id, vector: prepared[next].vector)
             next += 1
         }
@@ -61,9 +62,8 @@ extension HNSWIndex {
                         let level = levelOf[position]
                         var found = Self.layerCandidates(view, node: node, level: level, entry: start, top: top, ef: ef, scratch: &scratch)
                         // The batch's earlier nodes, which the graph does not reach yet.
-                        let base = view.vector(node)
                         for earlier in 0..<position {
-                            let distance = view.floatDistance(base, nodes[earlier])
+                            let distance = view.nodeDistance(node, nodes[earlier])
                             for layer in 0...min(level, levelOf[earlier]) { found[layer].append((distance, nodes[earlier])) }
                         }
                         results[position] = found.map { candidates in
@@ -118,8 +118,7 @@ extension HNSWIndex {
         guard !current.contains(source) else { return }
         current.append(source)
         if current.count > m0 {
-            let base = view.vector(target)
-            let ranked = current.map { (view.floatDistance(base, $0), $0) }.sorted { $0.0 < $1.0 }
+            let ranked = current.map { (view.nodeDistance(target, $0), $0) }.sorted { $0.0 < $1.0 }
             current = selectNeighbors(view, ranked, limit: m0).map(\.1)
         }
         for (offset, node) in current.enumerated() { links[start + offset] = node }

@@ -58,7 +58,7 @@ public struct HNSWIndex: Sendable {
     /// Adds `vector` under `id` (an id added before is replaced: deleted, then added again).
     public mutating func add(id: Int, vector: [Float]) throws(VectorIndexError) {
         guard vector.count == dimension else { throw .wrongDimension(expected: dimension, got: vector.count) }
-        guard !isQuantized else { throw .quantized }
+        guard !isQuantized || offsets0.isEmpty else { throw .quantized }
         guard vector.allSatisfy(\.isFinite) else { throw .notFinite }
         if nodeByID[id] != nil { delete(id: id) }
         guard let stored = prepared(vector) else { throw .zeroVector }
@@ -85,7 +85,7 @@ public struct HNSWIndex: Sendable {
         let node = UInt32(ids.count)
         let level = randomLevel()
         ids.append(id)
-        vectors.append(contentsOf: stored)
+        if isQuantized { codes.append(contentsOf: encode(stored)) } else { vectors.append(contentsOf: stored) }
         levels.append(UInt8(level))
         links0.append(contentsOf: repeatElement(0, count: m0))
         counts0.append(0)
@@ -110,7 +110,7 @@ public struct HNSWIndex: Sendable {
         _ view: GraphView, node: UInt32, level: Int, entry: UInt32, top: Int, ef: Int, scratch: inout HNSWSearchScratch
     ) -> [[(Float, UInt32)]] {
         var found = [[(Float, UInt32)]](repeating: [], count: level + 1)
-        let measure = FloatQueryDistance(view: view, query: view.vector(node))
+        let measure = NodeToNodeDistance(view: view, node: node)
         var current = entry
         var currentDistance = measure(current)
         for upper in stride(from: top, to: level, by: -1) {
@@ -134,11 +134,18 @@ public struct HNSWIndex: Sendable {
         return true
     }
 
-    /// Replaces float vectors with int8 codes (one global scale) and packs the links; searches then re-score with `rescore` when given.
+    /// Replaces float vectors with int8 codes (one global scale); searches then re-score with `rescore` when given.
     ///
-    /// The index is read-only afterwards: it is what a store loads to serve queries in a quarter of the memory.
-    public mutating func quantize() {
+    /// With `packLinks` the layer-0 links lose their spare slots and the index is read-only (the smallest form); without,
+    /// it still takes adds and deletes, each new vector coded with the same scale (values beyond it are clipped) and
+    /// linked by distances between codes: the form a store keeps when a collection's precision is int8.
+    public mutating func quantize(packLinks: Bool = true) {
         guard !isQuantized, !vectors.isEmpty else { return }
+        defer { vectors = [] }
+        let maximum = vectors.reduce(Float(0)) { max($0, abs($1)) }
+        codeScale = maximum > 0 ? maximum / 127 : 1
+        codes = encode(vectors)
+        guard packLinks else { return }
         var packed: [UInt32] = []
         packed.reserveCapacity(counts0.reduce(0) { $0 + Int($1) })
         var offsets: [UInt32] = [0]
@@ -151,10 +158,11 @@ public struct HNSWIndex: Sendable {
         links0 = packed
         offsets0 = offsets
         counts0 = []
-        let maximum = vectors.reduce(Float(0)) { max($0, abs($1)) }
-        codeScale = maximum > 0 ? maximum / 127 : 1
-        codes = vectors.map { Int8(max(-127, min(127, ($0 / codeScale).rounded()))) }
-        vectors = []
+    }
+
+    /// Int8 codes of float values at the index's scale.
+    func encode(_ values: [Float]) -> [Int8] {
+        values.map { Int8(max(-127, min(127, ($0 / codeScale).rounded()))) }
     }
 
     // MARK: Searching
@@ -172,7 +180,7 @@ public struct HNSWIndex: Sendable {
         guard query.count == dimension else { throw .wrongDimension(expected: dimension, got: query.count) }
         guard entry >= 0, k > 0 else { return [] }
         guard let prepared = prepared(query) else { throw .zeroVector }
-        let codedQuery = isQuantized ? prepared.map { Int8(max(-127, min(127, ($0 / codeScale).rounded()))) } : []
+        let codedQuery = isQuantized ? encode(prepared) : []
         let width = max(ef ?? parameters.efSearch, k)
         let top = maxLevel
         let start = UInt32(entry)
@@ -204,10 +212,11 @@ public struct HNSWIndex: Sendable {
 
     /// Exact search over every live vector: the reference for recall, and the fallback for very selective filters.
     public func exactSearch(_ query: [Float], k: Int, filter: ((Int) -> Bool)? = nil) -> [VectorMatch] {
-        guard query.count == dimension, !vectors.isEmpty, let prepared = prepared(query) else { return [] }
+        guard query.count == dimension, !vectors.isEmpty || !codes.isEmpty, let prepared = prepared(query) else { return [] }
+        let codedQuery = isQuantized ? encode(prepared) : []
         var best = DistanceHeap(nearestFirst: false, capacity: k + 1)
         for node in 0..<ids.count where !deleted[node] && (filter.map { $0(ids[node]) } ?? true) {
-            let distance = floatDistance(prepared, UInt32(node))
+            let distance = isQuantized ? codedDistance(codedQuery, UInt32(node)) : floatDistance(prepared, UInt32(node))
             if best.count < k || distance < best.topDistance {
                 best.push(distance, UInt32(node))
                 if best.count > k { best.pop() }
@@ -343,8 +352,7 @@ public struct HNSWIndex: Sendable {
         if current.count > limit {
             let candidates = current
             current = withView { view in
-                let base = view.vector(node)
-                let ranked = candidates.map { (view.floatDistance(base, $0), $0) }.sorted { $0.0 < $1.0 }
+                let ranked = candidates.map { (view.nodeDistance(node, $0), $0) }.sorted { $0.0 < $1.0 }
                 return Self.selectNeighbors(view, ranked, limit: limit).map(\.1)
             }
         }
@@ -358,8 +366,7 @@ public struct HNSWIndex: Sendable {
         kept.reserveCapacity(limit)
         for candidate in ranked {
             if kept.count >= limit { break }
-            let vector = view.vector(candidate.1)
-            if kept.allSatisfy({ view.floatDistance(vector, $0.1) > candidate.0 }) { kept.append(candidate) }
+            if kept.allSatisfy({ view.nodeDistance(candidate.1, $0.1) > candidate.0 }) { kept.append(candidate) }
         }
         return kept
     }
@@ -436,6 +443,10 @@ public struct HNSWIndex: Sendable {
     }
 
     // MARK: Distances
+
+    private func codedDistance(_ query: [Int8], _ node: UInt32) -> Float {
+        withView { view in query.withUnsafeBufferPointer { view.codedDistance($0.baseAddress.unsafelyUnwrapped, node) } }
+    }
 
     private func floatDistance(_ query: [Float], _ node: UInt32) -> Float {
         query.withUnsafeBufferPointer { queryBuffer in
@@ -526,10 +537,10 @@ public enum VectorIndexError: Error, Sendable, Equatable, CustomStringConvertibl
         case .wrongDimension(let expected, let got): "the vector has \(got) dimensions; this index holds \(expected)"
         case .zeroVector: "a zero vector has no direction to compare by cosine"
         case .notFinite: "the vector holds a NaN or infinite value"
-        case .quantized: "this index holds int8 codes only; rebuild it from the float vectors to add more"
+        case .quantized: "this index holds packed int8 codes (a read-only form); rebuild it from the float vectors to add more"
         case .corruptFile(let reason): "the saved vector index cannot be used: \(reason)"
         case .duplicateID(let id): "id \(id) is given twice or is in the index already; a batch adds new ids only"
-        case .unsupportedPrecision(let precision): "the embedded vector index does not store \(precision) vectors yet (float32 only)"
+        case .unsupportedPrecision(let precision): "the embedded vector index does not store \(precision) vectors (float32 or int8)"
         }
     }
 }

@@ -84,6 +84,7 @@ extension MovingStore {
     }
 
     public func chunks(_ rowIDs: [Int64]) async throws -> [ChunkHit] { try await source.chunks(rowIDs) }
+    public func chunkVectors(_ rowIDs: [Int64]) async throws -> [Int64: [Float]] { try await source.chunkVectors(rowIDs) }
     public func allChunkVectors() async throws -> [(rowID: Int64, vector: [Float], metadata: [String: String])] { try await source.allChunkVectors() }
     public func entitiesMentioned(in text: String) async throws -> [EntityID] { try await source.entitiesMentioned(in: text) }
     public func documents(mentioning entity: EntityID) async throws -> [DocumentSummary] { try await source.documents(mentioning: entity) }

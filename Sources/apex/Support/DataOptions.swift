@@ -221,7 +221,8 @@ struct DataOptions: ParsableArguments {
                 let vectors = EmbeddedVectorStore(
                     dimension: spec.embedder.dimension, parameters: HNSWParameters(m: spec.m, efConstruction: spec.efConstruction),
                     cacheFile: (directory as NSString).appendingPathComponent(EmbeddedVectorStore.fileName(version: version.version)),
-                    generation: { try await store.vectorGeneration() }, loader: load)
+                    generation: { try await store.vectorGeneration() }, loader: load, quantized: spec.precision == .int8,
+                    floats: { try await store.chunkVectors($0) })
                 return VectorRoute(version: version.version, embedder: embedder, vectors: vectors, flush: { try await vectors.flush() })
             })
         return (DocumentService(store: store, router: router, cache: memory.cache), { try await router.flush() })
