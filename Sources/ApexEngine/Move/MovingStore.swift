@@ -24,7 +24,7 @@ public struct MovingStore: TemporalStore {
     // MARK: Writes
 
     /// Writes to the truth, then brings the other side's rows of the entities the write named up to the truth's
-    /// (``MirrorWrite``), under the same ids. A second write that fails fails no request: it is counted and noted in
+    /// (``MirrorWrite``), under the same ids, trying 3 times. A second write that fails fails no request: it is counted and noted in
     /// the move's state (a backfill run again copies what it missed); when even the note cannot be stored, the request
     /// fails, so that the writer retries (the truth has the write; a retry stores nothing twice).
     public func ingest(_ request: IngestRequest) async throws -> IngestSummary {
@@ -40,7 +40,19 @@ public struct MovingStore: TemporalStore {
         }
         let firstSideDone = ContinuousClock.now
         do {
-            try await MirrorWrite(truth: plan.truth, mirror: mirror).apply(after: request)
+            // The second side is brought up to the first's rows, so trying again is safe: a moment's error (a
+            // connection dropped, a server busy) costs a retry, not a backfill.
+            var attempt = 1
+            while true {
+                do {
+                    try await MirrorWrite(truth: plan.truth, mirror: mirror).apply(after: request)
+                    break
+                } catch where attempt < 3 {
+                    route.log("move: the second side of a write failed (\(error)); trying again")
+                    try await Task.sleep(for: .milliseconds(50 * attempt))
+                    attempt += 1
+                }
+            }
             MoveMetrics.mirror("mirrored", lag: ContinuousClock.now - firstSideDone)
         } catch {
             MoveMetrics.mirror("failed", lag: ContinuousClock.now - firstSideDone)
