@@ -215,11 +215,20 @@ public struct HNSWIndex: Sendable {
         guard query.count == dimension, !vectors.isEmpty || !codes.isEmpty, let prepared = prepared(query) else { return [] }
         let codedQuery = isQuantized ? encode(prepared) : []
         var best = DistanceHeap(nearestFirst: false, capacity: k + 1)
-        for node in 0..<ids.count where !deleted[node] && (filter.map { $0(ids[node]) } ?? true) {
-            let distance = isQuantized ? codedDistance(codedQuery, UInt32(node)) : floatDistance(prepared, UInt32(node))
-            if best.count < k || distance < best.topDistance {
-                best.push(distance, UInt32(node))
-                if best.count > k { best.pop() }
+        withView { view in
+            prepared.withUnsafeBufferPointer { floats in
+                codedQuery.withUnsafeBufferPointer { codes in
+                    for node in 0..<ids.count where !deleted[node] && (filter.map { $0(ids[node]) } ?? true) {
+                        let distance =
+                            isQuantized
+                            ? view.codedDistance(codes.baseAddress.unsafelyUnwrapped, UInt32(node))
+                            : view.floatDistance(floats.baseAddress.unsafelyUnwrapped, UInt32(node))
+                        if best.count < k || distance < best.topDistance {
+                            best.push(distance, UInt32(node))
+                            if best.count > k { best.pop() }
+                        }
+                    }
+                }
             }
         }
         var matches: [VectorMatch] = []
@@ -443,19 +452,6 @@ public struct HNSWIndex: Sendable {
     }
 
     // MARK: Distances
-
-    private func codedDistance(_ query: [Int8], _ node: UInt32) -> Float {
-        withView { view in query.withUnsafeBufferPointer { view.codedDistance($0.baseAddress.unsafelyUnwrapped, node) } }
-    }
-
-    private func floatDistance(_ query: [Float], _ node: UInt32) -> Float {
-        query.withUnsafeBufferPointer { queryBuffer in
-            vectors.withUnsafeBufferPointer { buffer in
-                guard let base = buffer.baseAddress, let queryBase = queryBuffer.baseAddress else { return .infinity }
-                return Self.measure(queryBase, base + Int(node) * dimension, dimension, metric)
-            }
-        }
-    }
 
     @inline(__always)
     private static func measure(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, _ metric: VectorMetric) -> Float {

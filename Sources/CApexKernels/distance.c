@@ -98,7 +98,3 @@ float apex_squared_l2(const float *a, const float *b, size_t count) {
     return squared_l2_portable(a, b, count);
 }
 
-void apex_prefetch_span(const void *address, size_t bytes) {
-    const char *start = (const char *)address;
-    for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset, 0, 3);
-}

@@ -75,9 +75,9 @@ struct BertEncoder: Sendable {
                     values[position * size + dimension] = queryKeyValue[row + 2 * hidden + dimension]
                 }
             }
-            var scores = product(queries, rows: length, inner: size, keys, columns: length, bias: nil)
+            var scores = product(queries, rows: length, inner: size, keys, columns: length)
             for position in 0..<length { softmax(&scores, row: position * length, count: length) }
-            let headContext = product(scores, rows: length, inner: length, values, columns: size, bias: nil)
+            let headContext = product(scores, rows: length, inner: length, values, columns: size)
             for position in 0..<length {
                 for dimension in 0..<size { context[position * hidden + head * size + dimension] = headContext[position * size + dimension] }
             }
@@ -85,16 +85,12 @@ struct BertEncoder: Sendable {
         return context
     }
 
-    /// `left[rows][inner] · right[inner][columns] (+ bias)`.
-    private func product(_ left: [Float], rows: Int, inner: Int, _ right: [Float], columns: Int, bias: [Float]?) -> [Float] {
+    /// `left[rows][inner] · right[inner][columns]`: the attention's products, whose sizes follow the text.
+    private func product(_ left: [Float], rows: Int, inner: Int, _ right: [Float], columns: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: rows * columns) { result, count in
             left.withUnsafeBufferPointer { a in
                 right.withUnsafeBufferPointer { b in
-                    if let bias {
-                        bias.withUnsafeBufferPointer { apex_sgemm(Int32(rows), Int32(columns), Int32(inner), a.baseAddress, b.baseAddress, result.baseAddress, $0.baseAddress) }
-                    } else {
-                        apex_sgemm(Int32(rows), Int32(columns), Int32(inner), a.baseAddress, b.baseAddress, result.baseAddress, nil)
-                    }
+                    apex_sgemm(Int32(rows), Int32(columns), Int32(inner), a.baseAddress, b.baseAddress, result.baseAddress, nil)
                 }
             }
             count = rows * columns

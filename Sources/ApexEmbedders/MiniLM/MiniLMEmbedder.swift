@@ -28,16 +28,9 @@ public struct MiniLMEmbedder: Embedder {
         } catch {
             throw .tokenizer(path: files.describe("tokenizer.json"), error)
         }
+        let weights = try files.required("model.safetensors")
         let tensors: SafeTensorsFile
-        do {
-            tensors = try SafeTensorsFile(data: try files.required("model.safetensors"), path: files.describe("model.safetensors"))
-        } catch let error as SafeTensorsError {
-            throw .tensors(error)
-        } catch let error as MiniLMModelError {
-            throw error
-        } catch {
-            throw .cannotRead(path: path)
-        }
+        do { tensors = try SafeTensorsFile(data: weights, path: files.describe("model.safetensors")) } catch { throw .tensors(error) }
         guard tokenizer.vocabulary.count <= configuration.vocabularySize else {
             throw .otherArchitecture(
                 path: path, reason: "tokenizer.json has \(tokenizer.vocabulary.count) tokens but the encoder only \(configuration.vocabularySize)")

@@ -72,11 +72,16 @@ public struct SafeTensorsFile: Sendable {
         let bytes = data[(dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound)]
         var values = [Float](repeating: 0, count: entry.count)
         bytes.withUnsafeBytes { raw in
-            for index in 0..<entry.count {
-                switch entry.dtype {
-                case "F32": values[index] = Float(bitPattern: raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self).littleEndian)
-                case "F16": values[index] = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self).littleEndian))
-                default: values[index] = Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self).littleEndian) << 16)
+            switch entry.dtype {
+            case "F32":
+                for index in 0..<entry.count { values[index] = Float(bitPattern: raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self).littleEndian) }
+            case "F16":
+                for index in 0..<entry.count {
+                    values[index] = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self).littleEndian))
+                }
+            default:
+                for index in 0..<entry.count {
+                    values[index] = Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self).littleEndian) << 16)
                 }
             }
         }

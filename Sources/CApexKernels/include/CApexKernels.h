@@ -33,9 +33,6 @@ int32_t apex_dot_i8(const int8_t *a, const int8_t *b, size_t count);
 /// Σ (aᵢ − bᵢ)².
 float apex_squared_l2(const float *a, const float *b, size_t count);
 
-/// Asks the CPU to bring the `bytes` at `address` into its caches before they are read.
-void apex_prefetch_span(const void *address, size_t bytes);
-
 /// The first two cache lines at `address`, inlined into the caller (the vector index's search loop).
 static inline void apex_prefetch_head(const void *address) {
     __builtin_prefetch(address, 0, 3);
