@@ -1,4 +1,6 @@
 import ApexEngine
+import HummingbirdCore
+import NIOCore
 public import Hummingbird
 public import Logging
 import Metrics
@@ -21,7 +23,7 @@ public enum ApexServer {
     ) -> Router<BasicRequestContext> {
         let registry = Self.registry
         let router = Router()
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         if logRequests { router.add(middleware: LogRequestsMiddleware(.debug)) }
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: AdmissionMiddleware(gate: gate))
@@ -34,6 +36,13 @@ public enum ApexServer {
         return router
     }
 
+    /// HTTP/1.1 with probes answered on the event loop (``ProbeLane``) and quiet connections kept on their loop (``EventLoopPinnedHTTP1``).
+    static func server(api: MemoryAPI) -> HTTPServerBuilder {
+        let instruments = RouteInstruments()
+        let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [ProbeLane(memo: api.healthMemo, instruments: instruments)])
+        return .pinnedHTTP1(configuration: configuration, pinnedLimit: System.coreCount)
+    }
+
     /// The application serving `api` on `host:port` (port 0 picks a free one).
     public static func application(
         api: MemoryAPI, documents: DocumentAPI? = nil, gate: AdmissionGate = AdmissionGate(), host: String, port: Int, logger: Logger,
@@ -41,6 +50,7 @@ public enum ApexServer {
     ) -> some ApplicationProtocol {
         Application(
             router: router(api: api, documents: documents, gate: gate, logRequests: logger.logLevel <= .debug),
+            server: Self.server(api: api),
             // A backlog for a thousand clients connecting at once: with the default 256 the kernel drops their SYNs, and
             // those clients wait seconds for a retransmission before their first request is even sent.
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "apex", backlog: 4096),

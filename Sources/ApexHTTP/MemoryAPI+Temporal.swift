@@ -91,16 +91,9 @@ extension MemoryAPI {
     ///
     /// The stores are asked at most once a second (``HealthMemo``): a probe costs no round trip on most calls.
     func health() async -> Response {
-        let stores = await healthMemo.stores { await memory.health() }
-        // A cache that does not answer makes answers slower, not wrong: the server stays up (200), degraded.
-        let healthy = stores.filter { $0.name != "cache" }.allSatisfy(\.healthy)
-        let body: JSONValue = [
-            "status": .string(healthy && stores.allSatisfy(\.healthy) ? "ok" : "degraded"),
-            "stores": .object(stores.map { store in
-                (store.name, ["kind": .string(store.kind), "status": .string(store.healthy ? "ok" : "down"), "detail": .string(store.detail)])
-            }),
-        ]
-        return Response.json(body, status: healthy ? .ok : .serviceUnavailable)
+        let answer = HealthAnswer(stores: await healthMemo.stores { await memory.health() })
+        return Response(
+            status: answer.status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     /// `from` and `to` of an analytics query: both default to all time.
