@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 extension HNSWIndex {
     /// Nodes whose neighbours are searched for at once, per thread.
@@ -29,21 +30,23 @@ extension HNSWIndex {
             prepared.append((item.id, stored))
         }
         var next = 0
+        // One scratch per thread for the whole build.
+        var scratches = [HNSWSearchScratch](repeating: HNSWSearchScratch(), count: max(1, threads))
         // A quantized index adds one node at a time (its batches would compare codes exactly; not worth a second path).
         while next < prepared.count, threads <= 1 || ids.count < Self.sequentialStart || isQuantized {
-            try add(id: prepared[next].id, vector: prepared[next].vector)
+            insert(id: prepared[next].id, stored: prepared[next].vector, scratch: &scratches[0])
             next += 1
         }
         let batch = Self.batchPerThread * max(1, threads)
         while next < prepared.count {
             let end = min(next + batch, prepared.count)
-            insertBatch(prepared[next..<end], threads: threads)
+            insertBatch(prepared[next..<end], threads: threads, scratches: &scratches)
             next = end
         }
     }
 
     /// Appends `items` as nodes, finds their neighbours in parallel and links them.
-    private mutating func insertBatch(_ items: ArraySlice<(id: Int, vector: [Float])>, threads: Int) {
+    private mutating func insertBatch(_ items: ArraySlice<(id: Int, vector: [Float])>, threads: Int, scratches: inout [HNSWSearchScratch]) {
         let nodes = items.map { append(id: $0.id, stored: $0.vector) }
         let levelOf = nodes.map { Int(levels[Int($0)]) }
         let top = maxLevel
@@ -51,24 +54,18 @@ extension HNSWIndex {
         let ef = parameters.efConstruction
         let m = parameters.m
         var chosen = [[[UInt32]]](repeating: [], count: nodes.count)
+        // Positions are handed out one at a time, so that a thread with cheaper nodes takes more of them.
+        let claimed = Atomic(0)
         withView { view in
             chosen.withUnsafeMutableBufferPointer { results in
-                let shared = SharedAcrossThreads((view, results))
-                DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                    let (view, results) = shared.value
-                    var scratch = HNSWSearchScratch()
-                    for position in stride(from: thread, to: nodes.count, by: threads) {
-                        let node = nodes[position]
-                        let level = levelOf[position]
-                        var found = Self.layerCandidates(view, node: node, level: level, entry: start, top: top, ef: ef, scratch: &scratch)
-                        // The batch's earlier nodes, which the graph does not reach yet.
-                        for earlier in 0..<position {
-                            let distance = view.nodeDistance(node, nodes[earlier])
-                            for layer in 0...min(level, levelOf[earlier]) { found[layer].append((distance, nodes[earlier])) }
-                        }
-                        results[position] = found.map { candidates in
-                            let ranked = position == 0 ? candidates : Array(candidates.sorted { $0.0 < $1.0 }.prefix(ef))
-                            return Self.selectNeighbors(view, ranked, limit: m).map(\.1)
+                scratches.withUnsafeMutableBufferPointer { scratches in
+                    let shared = SharedAcrossThreads((view, results, scratches))
+                    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                        let (view, results, scratches) = shared.value
+                        while case let position = claimed.wrappingAdd(1, ordering: .relaxed).oldValue, position < nodes.count {
+                            results[position] = Self.batchNeighbours(
+                                view, position: position, nodes: nodes, levelOf: levelOf, entry: start, top: top, ef: ef, m: m,
+                                scratch: &scratches[thread])
                         }
                     }
                 }
@@ -85,6 +82,25 @@ extension HNSWIndex {
         }
         linkLayer0Back(nodes: nodes, chosen: chosen, threads: threads)
         for node in nodes { raiseEntry(to: node) }
+    }
+
+    /// The neighbours the batch's node at `position` chooses on each of its layers: from the graph as it was before the
+    /// batch, and from the batch's earlier nodes, which the graph does not reach yet (measured exactly).
+    private static func batchNeighbours(
+        _ view: GraphView, position: Int, nodes: [UInt32], levelOf: [Int], entry: UInt32, top: Int, ef: Int, m: Int,
+        scratch: inout HNSWSearchScratch
+    ) -> [[UInt32]] {
+        let node = nodes[position]
+        let level = levelOf[position]
+        var found = layerCandidates(view, node: node, level: level, entry: entry, top: top, ef: ef, scratch: &scratch)
+        for earlier in 0..<position {
+            let distance = view.nodeDistance(node, nodes[earlier])
+            for layer in 0...min(level, levelOf[earlier]) { found[layer].append((distance, nodes[earlier])) }
+        }
+        return found.map { candidates in
+            let ranked = position == 0 ? candidates : Array(candidates.sorted { $0.0 < $1.0 }.prefix(ef))
+            return selectNeighbors(view, ranked, limit: m).map(\.1)
+        }
     }
 
     /// Adds each new node to the layer-0 links of the nodes it chose, grouped by target so that threads never share one.
@@ -114,15 +130,16 @@ extension HNSWIndex {
     ) {
         let start = Int(target) * m0
         let count = Int(counts[Int(target)])
-        var current = Array(links[start..<(start + count)])
-        guard !current.contains(source) else { return }
-        current.append(source)
-        if current.count > m0 {
-            let ranked = current.map { (view.nodeDistance(target, $0), $0) }.sorted { $0.0 < $1.0 }
-            current = selectNeighbors(view, ranked, limit: m0).map(\.1)
+        if links[start..<(start + count)].contains(source) { return }
+        if count < m0 {
+            links[start + count] = source
+            counts[Int(target)] = UInt8(count + 1)
+            return
         }
-        for (offset, node) in current.enumerated() { links[start + offset] = node }
-        counts[Int(target)] = UInt8(current.count)
+        let ranked = (links[start..<(start + count)] + [source]).map { (view.nodeDistance(target, $0), $0) }.sorted { $0.0 < $1.0 }
+        let kept = selectNeighbors(view, ranked, limit: m0)
+        for (offset, node) in kept.enumerated() { links[start + offset] = node.1 }
+        counts[Int(target)] = UInt8(kept.count)
     }
 
     /// Runs `body` with a view for distances and the layer-0 links open for writing.

@@ -60,15 +60,22 @@ public struct HNSWIndex: Sendable {
         guard vector.count == dimension else { throw .wrongDimension(expected: dimension, got: vector.count) }
         guard !isQuantized || offsets0.isEmpty else { throw .quantized }
         guard vector.allSatisfy(\.isFinite) else { throw .notFinite }
-        if nodeByID[id] != nil { delete(id: id) }
         guard let stored = prepared(vector) else { throw .zeroVector }
+        if nodeByID[id] != nil { delete(id: id) }
+        var scratch = HNSWSearchScratch()
+        insert(id: id, stored: stored, scratch: &scratch)
+    }
+
+    /// Inserts a node for an already checked and prepared vector under a new id, searching with `scratch`: a build that
+    /// adds many keeps one, whose visited marks are as long as the graph and would otherwise be allocated and zeroed
+    /// for every node.
+    mutating func insert(id: Int, stored: [Float], scratch: inout HNSWSearchScratch) {
         let node = append(id: id, stored: stored)
         guard entry >= 0 else {
             entry = Int(node)
             maxLevel = Int(levels[Int(node)])
             return
         }
-        var scratch = HNSWSearchScratch()
         let found = withView { view in
             Self.layerCandidates(view, node: node, level: Int(levels[Int(node)]), entry: UInt32(entry), top: maxLevel, ef: parameters.efConstruction, scratch: &scratch)
         }
@@ -474,8 +481,9 @@ public struct HNSWIndex: Sendable {
 
 /// Per-search working memory (the visited marks and the two heaps), reused across searches by one caller.
 public struct HNSWSearchScratch: Sendable {
-    private var marks: [UInt32] = []
-    private var generation: UInt32 = 0
+    // Two bytes a node, as hnswlib's visited lists: half the cache a search's marks take, for a reset every 65,535 searches.
+    private var marks: [UInt16] = []
+    private var generation: UInt16 = 0
     private var candidates = DistanceHeap(nearestFirst: true, capacity: 256)
     private var results = DistanceHeap(nearestFirst: false, capacity: 256)
 
