@@ -395,12 +395,14 @@ public struct HNSWIndex: Sendable {
         var improved = true
         while improved {
             improved = false
-            for neighbor in view.upperLinks[Int(current)][layer - 1] {
-                let candidate = measure(neighbor)
-                if candidate < currentDistance {
-                    currentDistance = candidate
-                    current = neighbor
-                    improved = true
+            view.withLinks(of: current, layer: layer) { neighbors in
+                for neighbor in neighbors {
+                    let candidate = measure(neighbor)
+                    if candidate < currentDistance {
+                        currentDistance = candidate
+                        current = neighbor
+                        improved = true
+                    }
                 }
             }
         }
@@ -415,6 +417,7 @@ public struct HNSWIndex: Sendable {
         skipDeleted: Bool, _ measure: Measure
     ) -> [(Float, UInt32)] {
         scratch.begin(nodeCount: view.nodeCount)
+        let linkBuffer = scratch.linkBuffer()
         // The heaps live in the scratch, so that a search allocates nothing once warmed up.
         var candidates = scratch.takeCandidates()
         var results = scratch.takeResults()
@@ -441,15 +444,12 @@ public struct HNSWIndex: Sendable {
         while !candidates.isEmpty {
             let (distance, node) = candidates.pop()
             if results.count >= ef, distance > results.topDistance { break }
-            if layer == 0 {
-                let neighbors = view.layer0(node)
-                if let first = neighbors.first { measure.prefetch(first) }
-                for index in neighbors.indices {
-                    if index + 1 < neighbors.count { measure.prefetch(neighbors[index + 1]) }
-                    consider(neighbors[index])
-                }
-            } else {
-                for neighbor in view.upperLinks[Int(node)][layer - 1] { consider(neighbor) }
+            // Not a closure: one around `consider` would make every access to the heaps and marks a checked one.
+            let neighbors = view.links(of: node, layer: layer, buffer: linkBuffer)
+            if let first = neighbors.first { measure.prefetch(first) }
+            for index in neighbors.indices {
+                if index + 1 < neighbors.count { measure.prefetch(neighbors[index + 1]) }
+                consider(neighbors[index])
             }
         }
         var ordered: [(Float, UInt32)] = []
@@ -485,6 +485,8 @@ public struct HNSWSearchScratch: Sendable {
     private var marks: [UInt16] = []
     private var generation: UInt16 = 0
     private var candidates = DistanceHeap(nearestFirst: true, capacity: 256)
+    /// Where a node's links are copied when they cannot be read in place.
+    private var links = LinkBuffer()
     private var results = DistanceHeap(nearestFirst: false, capacity: 256)
 
     public init() {}
@@ -508,6 +510,12 @@ public struct HNSWSearchScratch: Sendable {
         self.results = results
     }
 
+    /// The link buffer, this scratch's own (a copy of a scratch gets a new one on first use: two threads must not share it).
+    mutating func linkBuffer() -> UnsafeMutablePointer<UInt32> {
+        if !isKnownUniquelyReferenced(&links) { links = LinkBuffer() }
+        return links.start
+    }
+
     mutating func begin(nodeCount: Int) {
         if marks.count < nodeCount { marks.append(contentsOf: repeatElement(0, count: nodeCount - marks.count)) }
         generation &+= 1
@@ -524,6 +532,13 @@ public struct HNSWSearchScratch: Sendable {
         marks[Int(node)] = generation
         return true
     }
+}
+
+/// Room for one node's links (at most 255, the most a count byte holds), owned by one search scratch.
+final class LinkBuffer: @unchecked Sendable {
+    let start = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+
+    deinit { start.deallocate() }
 }
 
 /// Why the vector index refused a call. Each case reads as one sentence.

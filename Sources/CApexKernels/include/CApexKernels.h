@@ -39,6 +39,13 @@ static inline void apex_prefetch_head(const void *address) {
     __builtin_prefetch((const char *)address + 64, 0, 3);
 }
 
+/// Takes the one-byte lock at `lock` (0 free, 1 held), spinning, then yielding while another thread holds it: the
+/// vector index's concurrent build keeps one per node, held for the few microseconds of reading or changing its links.
+void apex_spin_lock(uint8_t *lock);
+
+/// Releases a lock taken by apex_spin_lock; what the holder wrote is visible to the next thread that takes it.
+void apex_spin_unlock(uint8_t *lock);
+
 /// 1 when apex_sgemm runs its AVX2 and FMA kernel on this CPU, 0 when it runs the portable one.
 int apex_kernels_use_avx2(void);
 
