@@ -43,7 +43,6 @@ struct BertEncoder: Sendable {
 
     /// One encoder layer: self-attention, add and normalise, feed-forward, add and normalise.
     private func encode(_ input: [Float], length: Int, layer: BertLayerWeights) -> [Float] {
-        let hidden = configuration.hiddenSize
         let queryKeyValue = layer.queryKeyValue.apply(input, rows: length, bias: layer.queryKeyValueBias)
         let context = attention(queryKeyValue, length: length)
         var attended = layer.attentionOutput.apply(context, rows: length, bias: layer.attentionOutputBias)

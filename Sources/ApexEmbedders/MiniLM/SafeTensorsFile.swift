@@ -1,4 +1,4 @@
-public import ApexCore
+import ApexCore
 import Foundation
 
 /// A model's weights in the safetensors format: an 8-byte little-endian header length, a JSON header naming each

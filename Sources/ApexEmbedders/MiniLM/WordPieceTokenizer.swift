@@ -1,4 +1,4 @@
-public import ApexCore
+import ApexCore
 import Foundation
 
 /// BERT's tokenizer as a sentence-embedding model's `tokenizer.json` describes it: the text normalised (control
