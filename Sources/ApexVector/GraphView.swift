@@ -20,30 +20,16 @@ struct GraphView {
     /// Set while several threads insert into the graph at once: its links are then read under each node's lock.
     var concurrent: ConcurrentLinks? = nil
 
-    /// Runs `body` with `node`'s links on `layer`: read in place, or during a concurrent build copied out under the
-    /// node's lock (another thread may be changing them).
-    @inline(__always)
-    func withLinks<Result>(of node: UInt32, layer: Int, _ body: (UnsafeBufferPointer<UInt32>) -> Result) -> Result {
-        guard let concurrent else {
-            if layer == 0 { return body(layer0(node)) }
-            return upperLinks[Int(node)][layer - 1].withUnsafeBufferPointer(body)
-        }
-        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: concurrent.capacity) { buffer in
-            let count = concurrent.copyLinks(of: node, layer: layer, into: buffer)
-            return body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
-        }
-    }
-
-    /// `node`'s links on `layer`: in place when nothing changes them meanwhile, else copied into `buffer` (room for
-    /// 256), under the node's lock during a concurrent build.
+    /// `node`'s links on `layer`: in place when nothing changes them meanwhile, else copied into `buffer` (a
+    /// ``LinkBuffer``), under the node's lock during a concurrent build.
     @inline(__always)
     func links(of node: UInt32, layer: Int, buffer: UnsafeMutablePointer<UInt32>) -> UnsafeBufferPointer<UInt32> {
         if let concurrent {
-            let count = concurrent.copyLinks(of: node, layer: layer, into: UnsafeMutableBufferPointer(start: buffer, count: 256))
+            let count = concurrent.copyLinks(of: node, layer: layer, into: UnsafeMutableBufferPointer(start: buffer, count: LinkBuffer.capacity))
             return UnsafeBufferPointer(start: buffer, count: count)
         }
         if layer == 0 { return layer0(node) }
-        let list = upperLinks[Int(node)][layer - 1].prefix(256)
+        let list = upperLinks[Int(node)][layer - 1].prefix(LinkBuffer.capacity)
         for (index, target) in list.enumerated() { buffer[index] = target }
         return UnsafeBufferPointer(start: buffer, count: list.count)
     }

@@ -114,9 +114,6 @@ struct ConcurrentLinks {
     let m: Int
     let m0: Int
 
-    /// The most links any node has on any layer.
-    var capacity: Int { max(m, m0) }
-
     @inline(__always)
     func lock(_ node: UInt32) { apex_spin_lock(locks + Int(node)) }
 

@@ -121,7 +121,7 @@ public struct HNSWIndex: Sendable {
         var current = entry
         var currentDistance = measure(current)
         for upper in stride(from: top, to: level, by: -1) {
-            (current, currentDistance) = greedy(view, from: current, distance: currentDistance, layer: upper, measure)
+            (current, currentDistance) = greedy(view, from: current, distance: currentDistance, layer: upper, links: scratch.linkBuffer(), measure)
         }
         for layer in stride(from: min(level, top), through: 0, by: -1) {
             let nearest = searchLayer(
@@ -196,7 +196,8 @@ public struct HNSWIndex: Sendable {
                 var current = start
                 var currentDistance = measure(current)
                 for layer in stride(from: top, to: 0, by: -1) {
-                    (current, currentDistance) = Self.greedy(view, from: current, distance: currentDistance, layer: layer, measure)
+                    (current, currentDistance) = Self.greedy(
+                        view, from: current, distance: currentDistance, layer: layer, links: scratch.linkBuffer(), measure)
                 }
                 let accept: ((UInt32) -> Bool)? = filter.map { filter in { node in filter(self.ids[Int(node)]) } }
                 return Self.searchLayer(
@@ -388,21 +389,20 @@ public struct HNSWIndex: Sendable {
     }
 
     static func greedy<Measure: NodeDistance>(
-        _ view: GraphView, from start: UInt32, distance startDistance: Float, layer: Int, _ measure: Measure
+        _ view: GraphView, from start: UInt32, distance startDistance: Float, layer: Int, links buffer: UnsafeMutablePointer<UInt32>,
+        _ measure: Measure
     ) -> (UInt32, Float) {
         var current = start
         var currentDistance = startDistance
         var improved = true
         while improved {
             improved = false
-            view.withLinks(of: current, layer: layer) { neighbors in
-                for neighbor in neighbors {
-                    let candidate = measure(neighbor)
-                    if candidate < currentDistance {
-                        currentDistance = candidate
-                        current = neighbor
-                        improved = true
-                    }
+            for neighbor in view.links(of: current, layer: layer, buffer: buffer) {
+                let candidate = measure(neighbor)
+                if candidate < currentDistance {
+                    currentDistance = candidate
+                    current = neighbor
+                    improved = true
                 }
             }
         }
@@ -536,7 +536,8 @@ public struct HNSWSearchScratch: Sendable {
 
 /// Room for one node's links (at most 255, the most a count byte holds), owned by one search scratch.
 final class LinkBuffer: @unchecked Sendable {
-    let start = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+    static let capacity = 256
+    let start = UnsafeMutablePointer<UInt32>.allocate(capacity: LinkBuffer.capacity)
 
     deinit { start.deallocate() }
 }
