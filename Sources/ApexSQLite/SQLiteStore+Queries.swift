@@ -94,14 +94,8 @@ extension SQLiteStore {
 
     public func earliestFacts(_ probes: [LaterFactProbe], knownAt: Timestamp) async throws -> [Timestamp?] {
         try await pool.read { db in
-            let fromSource = try db.cachedStatement(
-                sql: "SELECT min(valid_at) FROM facts WHERE from_id = ? AND relation = ? AND valid_at > ? AND recorded_at <= ?")
-            let toTarget = try db.cachedStatement(
-                sql: "SELECT min(valid_at) FROM facts WHERE to_id = ? AND relation = ? AND valid_at > ? AND recorded_at <= ?")
-            return try probes.map { probe in
-                let arguments: StatementArguments = [probe.entity.blob, probe.relation, probe.after.microseconds, knownAt.microseconds]
-                return try Int64.fetchOne(probe.side == .from ? fromSource : toTarget, arguments: arguments).map(Timestamp.init(microseconds:))
-            }
+            let later = try LaterFactReader(db: db, knownAt: knownAt)
+            return try probes.map { try later.earliest(relation: $0.relation, side: $0.side, entity: $0.entity, after: $0.after) }
         }
     }
 

@@ -15,6 +15,8 @@ public struct SQLiteStore: TemporalStore {
 
     public let pool: DatabasePool
     let cache: SnapshotCache
+    /// The types and keys of entity ids read, for traversal rows that carry ids only.
+    let entityRefs = EntityRefCache()
     /// The deployment's own migrations (``MigrationFile``), run after apex's.
     var localMigrations: [Migration] = []
 
