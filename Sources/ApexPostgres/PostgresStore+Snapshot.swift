@@ -14,7 +14,34 @@ extension PostgresStore {
             // No stored key or property has NUL (the record decoder refuses it); PostgreSQL could not even compare it.
             return EntitySnapshot(ontologySource: try await ontologySource(), entity: nil, versions: [], facts: [], ends: [])
         }
-        let arguments = SnapshotArguments(type: ref.type, key: ref.key, knownAt: knownAt.microseconds, property: property)
+        let sides = includeFacts ? laterFactSides.current : nil
+        var row = try await snapshotRow(of: ref, property: property, includeFacts: includeFacts, knownAt: knownAt, sides: sides)
+        var read = sides
+        if includeFacts, let source = row.0, sides?.source != source {
+            // The ontology is not the one the sides came from: learn it, and read again if they were used.
+            let learned = laterFactSides.learn(source)
+            if let sides, learned.map({ ($0.bySource, $0.byTarget) != (sides.bySource, sides.byTarget) }) ?? true {
+                row = try await snapshotRow(of: ref, property: property, includeFacts: true, knownAt: knownAt, sides: learned)
+                read = learned
+            }
+        }
+        let (source, id, watermark, versions, facts, ends) = row
+        guard let id else { return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: []) }
+        // Read at or after the newest recorded_at of the store, the snapshot holds for any later known_at (a cache may keep it).
+        var snapshot = EntitySnapshot(
+            ontologySource: source, entity: EntityHandle(id: EntityID(uuid: id), ref: ref), versions: try Self.versions(fromJSON: versions),
+            facts: includeFacts ? try facts.map { try Self.facts(fromJSON: $0, sides: read) } ?? [] : [], ends: try ends.map(Self.ends(fromJSON:)) ?? [],
+            seesEveryRow: watermark.map { knownAt.microseconds >= $0 } ?? true)
+        if !includeFacts, let facts { snapshot.sagaVisibility = try Self.sagaVisibility(fromJSON: facts) }
+        return snapshot
+    }
+
+    /// The one row of the snapshot statement, with later facts on `sides` (every side when nil).
+    private func snapshotRow(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp, sides: LaterFactSides.Known?)
+        async throws -> SnapshotRow
+    {
+        let arguments = SnapshotArguments(
+            type: ref.type, key: ref.key, knownAt: knownAt.microseconds, property: property, bySource: sides?.bySource, byTarget: sides?.byTarget)
         let logger = self.logger
         let found: [SnapshotRow]
         do {
@@ -30,17 +57,8 @@ extension PostgresStore {
         } catch {
             throw PostgresStoreError.queryFailed(reason: PostgresStoreError.reason(error))
         }
-        guard let (source, id, watermark, versions, facts, ends) = found.first else {
-            throw PostgresStoreError.corruptRow(reason: "the snapshot query returned no row")
-        }
-        guard let id else { return EntitySnapshot(ontologySource: source, entity: nil, versions: [], facts: [], ends: []) }
-        // Read at or after the newest recorded_at of the store, the snapshot holds for any later known_at (a cache may keep it).
-        var snapshot = EntitySnapshot(
-            ontologySource: source, entity: EntityHandle(id: EntityID(uuid: id), ref: ref), versions: try Self.versions(fromJSON: versions),
-            facts: includeFacts ? try facts.map(Self.facts(fromJSON:)) ?? [] : [], ends: try ends.map(Self.ends(fromJSON:)) ?? [],
-            seesEveryRow: watermark.map { knownAt.microseconds >= $0 } ?? true)
-        if !includeFacts, let facts { snapshot.sagaVisibility = try Self.sagaVisibility(fromJSON: facts) }
-        return snapshot
+        guard let row = found.first else { throw PostgresStoreError.corruptRow(reason: "the snapshot query returned no row") }
+        return row
     }
 
     /// $1 type, $2 key, $3 known_at (µs), $4 property or NULL for all.
@@ -57,17 +75,18 @@ extension PostgresStore {
     /// Without facts (they are in another store): the fifth column is the saga log's visibility, read in the same snapshot.
     static let snapshotSQL = snapshotColumns + ", " + sagaVisibilitySQL + ", NULL::text " + snapshotFrom
 
-    /// Each fact also carries the earliest later fact of its type from the same source and to the same target (rule 3).
+    /// Each fact also carries the earliest later fact of its type from the same source (when its relation is in $5, or $5
+    /// is NULL) and to the same target (in $6, or NULL) (rule 3).
     /// The ends' types and keys are looked up per row: a join lets the generic plan of the prepared statement hash
     /// the whole entity table (two sequential scans, milliseconds on 10,000 entities) for a few dozen facts.
     static let snapshotWithFactsSQL = snapshotColumns + """
         ,
             (SELECT coalesce(json_agg(json_build_array(
                     f.relation, f.from_id, ef.type, ef.key, f.to_id, et.type, et.key, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
-                    (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation AND n.valid_at > f.valid_at
-                        AND n.recorded_at <= $3),
-                    (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation AND n.valid_at > f.valid_at
-                        AND n.recorded_at <= $3))), '[]')::text
+                    CASE WHEN $5::text[] IS NULL OR f.relation = ANY($5) THEN (SELECT min(n.valid_at) FROM facts n
+                        WHERE n.from_id = f.from_id AND n.relation = f.relation AND n.valid_at > f.valid_at AND n.recorded_at <= $3) END,
+                    CASE WHEN $6::text[] IS NULL OR f.relation = ANY($6) THEN (SELECT min(n.valid_at) FROM facts n
+                        WHERE n.to_id = f.to_id AND n.relation = f.relation AND n.valid_at > f.valid_at AND n.recorded_at <= $3) END)), '[]')::text
              FROM (SELECT * FROM facts WHERE from_id = e.id AND recorded_at <= $3
                    UNION ALL
                    SELECT * FROM facts WHERE to_id = e.id AND from_id <> e.id AND recorded_at <= $3) f
@@ -92,13 +111,15 @@ extension PostgresStore {
         }
     }
 
-    static func facts(fromJSON text: String) throws -> [FactVersion] {
+    /// The facts of a snapshot read with later facts on `sides` (every side when nil): a fact of a relation of no side has none.
+    static func facts(fromJSON text: String, sides: LaterFactSides.Known? = nil) throws -> [FactVersion] {
         try JSONRows(text).map { row in
-            FactVersion(
+            let relation = try row.string(0)
+            return FactVersion(
                 relation: try row.string(0), from: EntityHandle(id: try row.id(1), ref: EntityRef(type: try row.string(2), key: try row.string(3))),
                 to: EntityHandle(id: try row.id(4), ref: EntityRef(type: try row.string(5), key: try row.string(6))), validAt: try row.time(7),
                 invalidAt: try row.optionalTime(8), recordedAt: try row.time(9), fact: try row.optionalString(10),
-                later: LaterFacts(fromSource: try row.optionalTime(11), toTarget: try row.optionalTime(12)))
+                later: sides.map { $0.reads(relation) } ?? true ? LaterFacts(fromSource: try row.optionalTime(11), toTarget: try row.optionalTime(12)) : nil)
         }
     }
 
@@ -115,6 +136,9 @@ struct SnapshotArguments: Sendable {
     let key: String
     let knownAt: Int64
     let property: String?
+    /// The relations to read later facts for from the same source ($5) and to the same target ($6); nil for every one.
+    var bySource: [String]? = nil
+    var byTarget: [String]? = nil
 
     func bindings() -> PostgresBindings {
         var binds = PostgresBindings()
@@ -122,6 +146,14 @@ struct SnapshotArguments: Sendable {
         binds.append(key)
         binds.append(knownAt)
         binds.append(property)
+        return binds
+    }
+
+    /// With the later facts' relations, for ``SnapshotWithFactsStatement``.
+    func bindingsWithSides() -> PostgresBindings {
+        var binds = bindings()
+        binds.append(bySource)
+        binds.append(byTarget)
         return binds
     }
 }
@@ -140,13 +172,13 @@ struct SnapshotStatement: PostgresPreparedStatement {
 
 /// The snapshot of an entity's versions, facts and ends, as a prepared statement.
 struct SnapshotWithFactsStatement: PostgresPreparedStatement {
-    static let name = "apex_snapshot_facts_v3"
+    static let name = "apex_snapshot_facts_v4"
     static let sql = PostgresStore.snapshotWithFactsSQL
-    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .int8, .text]
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .int8, .text, .textArray, .textArray]
     typealias Row = PostgresStore.SnapshotRow
     let arguments: SnapshotArguments
 
-    func makeBindings() throws -> PostgresBindings { arguments.bindings() }
+    func makeBindings() throws -> PostgresBindings { arguments.bindingsWithSides() }
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 

@@ -20,6 +20,8 @@ public struct PostgresStore: TemporalStore {
     let logger: Logger
     /// The types and keys of the entity ids read so far (they never change).
     let entityRefs = EntityRefCache()
+    /// The relations whose facts a snapshot reads later facts for, from the stored ontology.
+    let laterFactSides = LaterFactSides()
     /// How long a call waits for a pooled connection before it fails as "no connection" (HTTP 503).
     var leaseTimeout: Duration = .seconds(10)
     /// The deployment's own migrations (``MigrationFile``), run after apex's.

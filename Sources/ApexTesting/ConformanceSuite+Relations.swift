@@ -141,6 +141,33 @@ extension ConformanceSuite {
             #expect(try await memory.relationNames(of: EntityRef(type: "Driver", key: "D-2"), at: "2025-04-01T00:00:00Z")
                 == ["KNOWS<-Driver/D-1", "KNOWS<-Driver/D-4"])
         },
+        ConformanceCase("a changed cardinality takes effect on the next answer, traversals included") { make in
+            let memory = try await make()
+            try await memory.ingest(lines: [
+                F.fact("KNOWS", from: ("Driver", "D-1"), to: ("Driver", "D-2"), validAt: "2025-01-01T00:00:00Z", recordedAt: "2025-01-01T00:00:00Z"),
+                F.fact("KNOWS", from: ("Driver", "D-1"), to: ("Driver", "D-3"), validAt: "2025-02-01T00:00:00Z", recordedAt: "2025-02-01T00:00:00Z"),
+                F.fact("KNOWS", from: ("Driver", "D-3"), to: ("Driver", "D-4"), validAt: "2025-02-01T00:00:00Z", recordedAt: "2025-02-01T00:00:00Z"),
+                F.fact("KNOWS", from: ("Driver", "D-5"), to: ("Driver", "D-3"), validAt: "2025-03-01T00:00:00Z", recordedAt: "2025-03-01T00:00:00Z"),
+            ])
+            let (driver, far, april) = (EntityRef(type: "Driver", key: "D-1"), EntityRef(type: "Driver", key: "D-4"), "2025-04-01T00:00:00Z")
+            // Each step reads under the ontology before it first, so that a store that keeps which relations need later
+            // facts (and on which side) has learnt the old one when the new one comes.
+            for (cardinality, known, reached) in [
+                ("many_to_many", ["KNOWS->Driver/D-2", "KNOWS->Driver/D-3"], ["D-3", "D-1", "D-5", "D-2"]),
+                // One at a time from each source: D-1's later fact supersedes its earlier one.
+                ("many_to_one", ["KNOWS->Driver/D-3"], ["D-3", "D-1", "D-5"]),
+                // One at a time on either side: D-5's fact to D-3 supersedes D-1's.
+                ("one_to_one", [], ["D-3", "D-5"]),
+            ] {
+                let source = F.ontology.replacingOccurrences(
+                    of: "KNOWS: {from: Driver, to: Driver}", with: "KNOWS: {from: Driver, to: Driver, cardinality: \(cardinality)}")
+                #expect(source != F.ontology)
+                _ = try await memory.setOntology(source: source)
+                #expect(try await memory.relationNames(of: driver, at: april) == known, "\(cardinality)")
+                let neighbors = try await memory.neighbors(of: far, at: F.time(april), depth: 3)
+                #expect(neighbors.neighbors.map(\.entity.ref.key) == reached, "\(cardinality)")
+            }
+        },
         ConformanceCase("a superseding fact supersedes even when it is itself ended") { make in
             let memory = try await make()
             try await memory.ingest(lines: [
