@@ -12,7 +12,8 @@ extension PostgresStore {
     {
         guard !entities.isEmpty else { return TouchingRelations(facts: [], ends: []) }
         let statement = TouchingRelationsStatement(
-            ids: entities.map(\.uuid), knownAt: knownAt.microseconds, laterOf: Array(laterOf.keys), validBy: validBy?.microseconds)
+            ids: entities.map(\.uuid), knownAt: knownAt.microseconds, bySource: laterOf.filter { $0.value.supersedesBySource }.map(\.key),
+            validBy: validBy?.microseconds, byTarget: laterOf.filter { $0.value.supersedesByTarget }.map(\.key))
         return try await relations(statement, laterOf: laterOf)
     }
 
@@ -79,13 +80,14 @@ struct TouchingRelationRow: Sendable {
     let laterToTarget: Timestamp?
 }
 
-/// The facts and ends touching any of $1, recorded by $2, each once; facts of the relations in $3 with their later facts;
-/// with $4, only facts valid by $4 and the ends that do not close a fact valid after it (see `GraphStore.relations`).
+/// The facts and ends touching any of $1, recorded by $2, each once; facts of the relations in $3 with their later facts
+/// from the same source, those in $5 with their later facts to the same target; with $4, only facts valid by $4 and the
+/// ends that do not close a fact valid after it (see `GraphStore.relations`).
 ///
 /// Later facts are found through the primary key (source side) and `facts_by_target` (target side), and only for the
-/// relations that a later fact can supersede: for the others the two probes per row would cost more than the read.
+/// relations and the side on which a later fact can supersede: for the others the probes would cost more than the read.
 struct TouchingRelationsStatement: PostgresPreparedStatement {
-    static let name = "apex_touching_relations_v1"
+    static let name = "apex_touching_relations_v2"
     static let sql = """
         WITH mine AS (
             SELECT relation, from_id, to_id, valid_at, invalid_at, recorded_at, fact FROM facts
@@ -102,7 +104,7 @@ struct TouchingRelationsStatement: PostgresPreparedStatement {
         SELECT false, f.relation, f.from_id, f.to_id, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
             CASE WHEN f.relation = ANY($3) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation
                 AND n.valid_at > f.valid_at AND n.recorded_at <= $2) END,
-            CASE WHEN f.relation = ANY($3) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation
+            CASE WHEN f.relation = ANY($5) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation
                 AND n.valid_at > f.valid_at AND n.recorded_at <= $2) END
         FROM mine f
         UNION ALL
@@ -110,20 +112,23 @@ struct TouchingRelationsStatement: PostgresPreparedStatement {
         WHERE NOT EXISTS (SELECT 1 FROM facts n WHERE n.from_id = x.from_id AND n.relation = x.relation AND n.to_id = x.to_id
             AND n.valid_at > $4 AND n.valid_at < x.invalid_at AND n.recorded_at <= $2)
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .int8, .textArray, .int8]
+    static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .int8, .textArray, .int8, .textArray]
     typealias Row = TouchingRelationRow
 
     let ids: [UUID]
     let knownAt: Int64
-    let laterOf: [String]
+    /// The relations a later fact from the same source supersedes ($3), and those a later fact to the same target does ($5).
+    let bySource: [String]
     let validBy: Int64?
+    let byTarget: [String]
 
     func makeBindings() throws -> PostgresBindings {
         var binds = PostgresBindings()
         binds.append(ids)
         binds.append(knownAt)
-        binds.append(laterOf)
+        binds.append(bySource)
         binds.append(validBy)
+        binds.append(byTarget)
         return binds
     }
 
