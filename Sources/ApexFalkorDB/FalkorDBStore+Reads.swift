@@ -23,8 +23,7 @@ extension FalkorDBStore {
                 MATCH (:Entity {uuid: id})-[f:APEX_FACT]-(:Entity)
                 WHERE f.recorded_at <= $known AND ($valid IS NULL OR f.valid_at <= $valid)
                 WITH f, startNode(f) AS a, endNode(f) AS b
-                RETURN id(f), f.relation, a.uuid, a.apex_type, a.apex_key, b.uuid, b.apex_type, b.apex_key, f.valid_at, f.invalid_at,
-                    f.recorded_at, f.fact
+                RETURN id(f), f.relation, a.uuid, b.uuid, f.valid_at, f.invalid_at, f.recorded_at, f.fact
                 """,
                 [
                     ("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds)),
@@ -33,15 +32,19 @@ extension FalkorDBStore {
             readOnly: true, scalars: true)
         // An edge between two of the entities comes once per end.
         var seen = Set<Int64>()
-        return try Self.distinct(result.rows, seen: &seen).map { row in
-            guard row.count == 12, let relation = row[1].string, let validAt = row[8].integer, let recordedAt = row[10].integer else {
+        let rows = try Self.distinct(result.rows, seen: &seen).map { row in
+            guard row.count == 8, let relation = row[1].string, let validAt = row[4].integer, let recordedAt = row[6].integer else {
                 throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_FACT edge lacks its relation or times")
             }
-            return FactVersion(
-                relation: relation, from: try Self.handle(row[2], row[3], row[4]), to: try Self.handle(row[5], row[6], row[7]),
-                validAt: Timestamp(microseconds: validAt), invalidAt: row[9].integer.map(Timestamp.init(microseconds:)),
-                recordedAt: Timestamp(microseconds: recordedAt), fact: row[11].string)
+            guard let from = row[2].string.flatMap(EntityID.init), let to = row[3].string.flatMap(EntityID.init) else {
+                throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid")
+            }
+            return FactEdgeRead(
+                relation: relation, from: from, to: to, validAt: Timestamp(microseconds: validAt), invalidAt: row[5].integer.map(Timestamp.init(microseconds:)),
+                recordedAt: Timestamp(microseconds: recordedAt), fact: row[7].string)
         }
+        let endRefs = try await refs(of: rows.flatMap { [$0.from, $0.to] })
+        return try rows.map { try $0.version(endRefs) }
     }
 
     public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
@@ -177,5 +180,23 @@ extension FalkorDBStore {
             throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid, apex_type or apex_key")
         }
         return EntityHandle(id: entity, ref: EntityRef(type: type, key: key))
+    }
+}
+
+/// An `APEX_FACT` edge as a read returns it: its ends by uuid, their types and keys looked up afterwards.
+struct FactEdgeRead {
+    let relation: String
+    let from: EntityID
+    let to: EntityID
+    let validAt: Timestamp
+    let invalidAt: Timestamp?
+    let recordedAt: Timestamp
+    let fact: String?
+
+    /// The fact version, with the ends' types and keys from `refs`.
+    func version(_ refs: [EntityID: EntityRef], later: LaterFacts? = nil) throws -> FactVersion {
+        FactVersion(
+            relation: relation, from: try FalkorDBStore.handle(from, in: refs), to: try FalkorDBStore.handle(to, in: refs), validAt: validAt,
+            invalidAt: invalidAt, recordedAt: recordedAt, fact: fact, later: later)
     }
 }

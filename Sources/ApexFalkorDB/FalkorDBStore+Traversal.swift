@@ -38,14 +38,14 @@ extension FalkorDBStore {
                     ("bySource", .list(bySource.map { .string($0) })), ("byTarget", .list(byTarget.map { .string($0) })),
                 ]),
             readOnly: true, scalars: true)
-        var facts: [FactVersion] = []
+        var rows: [FactEdgeRead] = []
         var seen = Set<Int64>()
         var index = LaterFactIndex()
         // (relation, side, entity) whose facts the read holds in full: the frontier's (part 0) and the other entities' (parts 1, 2).
         let frontier = Set(entities)
         var read = Set<HeldSide>()
         for row in result.rows {
-            guard row.count == 13, let part = row[0].integer, let edge = row[1].integer, let relation = row[2].string, let validAt = row[9].integer else {
+            guard row.count == 9, let part = row[0].integer, let edge = row[1].integer, let relation = row[2].string, let validAt = row[5].integer else {
                 throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_FACT edge lacks its relation or times")
             }
             let valid = Timestamp(microseconds: validAt)
@@ -55,41 +55,45 @@ extension FalkorDBStore {
                 read.insert(HeldSide(relation: relation, side: .from, entity: from))
                 index.add(relation: relation, side: .from, entity: from, validAt: valid)
             case 2:
-                guard let to = row[6].string.flatMap(EntityID.init) else { throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid") }
+                guard let to = row[4].string.flatMap(EntityID.init) else { throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid") }
                 read.insert(HeldSide(relation: relation, side: .to, entity: to))
                 index.add(relation: relation, side: .to, entity: to, validAt: valid)
             default:
                 // An edge between two of the entities comes once per end.
                 guard seen.insert(edge).inserted else { continue }
-                guard let recordedAt = row[11].integer else { throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_FACT edge lacks its times") }
-                let fact = FactVersion(
-                    relation: relation, from: try Self.handle(row[3], row[4], row[5]), to: try Self.handle(row[6], row[7], row[8]),
-                    validAt: valid, invalidAt: row[10].integer.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: recordedAt),
-                    fact: row[12].string)
-                if laterOf[relation] != nil {
-                    if frontier.contains(fact.from.id) { index.add(relation: relation, side: .from, entity: fact.from.id, validAt: valid) }
-                    if frontier.contains(fact.to.id) { index.add(relation: relation, side: .to, entity: fact.to.id, validAt: valid) }
+                guard let recordedAt = row[7].integer else { throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_FACT edge lacks its times") }
+                guard let from = row[3].string.flatMap(EntityID.init), let to = row[4].string.flatMap(EntityID.init) else {
+                    throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid")
                 }
-                facts.append(fact)
+                if laterOf[relation] != nil {
+                    if frontier.contains(from) { index.add(relation: relation, side: .from, entity: from, validAt: valid) }
+                    if frontier.contains(to) { index.add(relation: relation, side: .to, entity: to, validAt: valid) }
+                }
+                rows.append(
+                    FactEdgeRead(
+                        relation: relation, from: from, to: to, validAt: valid, invalidAt: row[6].integer.map(Timestamp.init(microseconds:)),
+                        recordedAt: Timestamp(microseconds: recordedAt), fact: row[8].string))
             }
         }
         index.sort()
         let holds = { (relation: String, side: FactSide, entity: EntityID) in
             frontier.contains(entity) || read.contains(HeldSide(relation: relation, side: side, entity: entity))
         }
-        for position in facts.indices {
-            let fact = facts[position]
-            guard let cardinality = laterOf[fact.relation] else { continue }
-            // Only when every bounded side is held in full; otherwise the engine asks.
-            if cardinality.supersedesBySource, !holds(fact.relation, .from, fact.from.id) { continue }
-            if cardinality.supersedesByTarget, !holds(fact.relation, .to, fact.to.id) { continue }
-            facts[position].later = LaterFacts(
-                fromSource: cardinality.supersedesBySource
-                    ? index.earliest(relation: fact.relation, side: .from, entity: fact.from.id, after: fact.validAt) : nil,
-                toTarget: cardinality.supersedesByTarget
-                    ? index.earliest(relation: fact.relation, side: .to, entity: fact.to.id, after: fact.validAt) : nil)
+        let endRefs = try await refs(of: rows.flatMap { [$0.from, $0.to] })
+        return try rows.map { row in
+            guard let cardinality = laterOf[row.relation],
+                // Only when every bounded side is held in full; otherwise the engine asks.
+                !cardinality.supersedesBySource || holds(row.relation, .from, row.from),
+                !cardinality.supersedesByTarget || holds(row.relation, .to, row.to)
+            else { return try row.version(endRefs) }
+            return try row.version(
+                endRefs,
+                later: LaterFacts(
+                    fromSource: cardinality.supersedesBySource
+                        ? index.earliest(relation: row.relation, side: .from, entity: row.from, after: row.validAt) : nil,
+                    toTarget: cardinality.supersedesByTarget
+                        ? index.earliest(relation: row.relation, side: .to, entity: row.to, after: row.validAt) : nil))
         }
-        return facts
     }
 
     /// The facts touching the entities: valid by `$valid` (when given) unless of a relation in `$later`.
@@ -98,9 +102,8 @@ extension FalkorDBStore {
         MATCH (:Entity {uuid: id})-[f:APEX_FACT]-(:Entity)
         WHERE f.recorded_at <= $known AND ($valid IS NULL OR f.valid_at <= $valid OR f.relation IN $later)
         WITH f, startNode(f) AS a, endNode(f) AS b
-        RETURN 0 AS part, id(f) AS edge, f.relation AS relation, a.uuid AS a_id, a.apex_type AS a_type, a.apex_key AS a_key,
-            b.uuid AS b_id, b.apex_type AS b_type, b.apex_key AS b_key, f.valid_at AS valid_at, f.invalid_at AS invalid_at,
-            f.recorded_at AS recorded_at, f.fact AS fact
+        RETURN 0 AS part, id(f) AS edge, f.relation AS relation, a.uuid AS a_id, b.uuid AS b_id, f.valid_at AS valid_at,
+            f.invalid_at AS invalid_at, f.recorded_at AS recorded_at, f.fact AS fact
         """
 
     /// For each fact into an entity of a relation bounded by source: every fact of that relation from its source.
@@ -111,8 +114,8 @@ extension FalkorDBStore {
         WITH DISTINCT o, f.relation AS r
         MATCH (o)-[n:APEX_FACT]->(:Entity)
         WHERE n.relation = r AND n.recorded_at <= $known
-        RETURN 1 AS part, id(n) AS edge, n.relation AS relation, o.uuid AS a_id, null AS a_type, null AS a_key,
-            null AS b_id, null AS b_type, null AS b_key, n.valid_at AS valid_at, null AS invalid_at, null AS recorded_at, null AS fact
+        RETURN 1 AS part, id(n) AS edge, n.relation AS relation, o.uuid AS a_id, null AS b_id, n.valid_at AS valid_at,
+            null AS invalid_at, null AS recorded_at, null AS fact
         """
 
     /// For each fact from an entity of a relation bounded by target: every fact of that relation to its target.
@@ -123,8 +126,8 @@ extension FalkorDBStore {
         WITH DISTINCT o, f.relation AS r
         MATCH (:Entity)-[n:APEX_FACT]->(o)
         WHERE n.relation = r AND n.recorded_at <= $known
-        RETURN 2 AS part, id(n) AS edge, n.relation AS relation, null AS a_id, null AS a_type, null AS a_key,
-            o.uuid AS b_id, null AS b_type, null AS b_key, n.valid_at AS valid_at, null AS invalid_at, null AS recorded_at, null AS fact
+        RETURN 2 AS part, id(n) AS edge, n.relation AS relation, null AS a_id, o.uuid AS b_id, n.valid_at AS valid_at,
+            null AS invalid_at, null AS recorded_at, null AS fact
         """
 
     /// A relation on one side of an entity whose facts a read holds in full.

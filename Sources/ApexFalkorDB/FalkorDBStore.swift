@@ -27,6 +27,8 @@ public struct FalkorDBStore: GraphWriter {
     var visibility: SagaVisibility?
     /// The deployment's own migrations (``MigrationFile``), run after apex's.
     var localMigrations: [Migration] = []
+    /// The types and keys of the entity ids read so far (they never change); shared by the views ``reading(as:)`` makes.
+    let entityRefs = EntityRefCache()
 
     /// The graph key, which is also the `group_id` of every node and edge.
     public var graph: String { url.graph }

@@ -1,0 +1,35 @@
+public import ApexCore
+import ApexPorts
+
+extension FalkorDBStore {
+    /// The types and keys of `ids`: from ``EntityRefCache``, the rest read from their nodes in one query (and remembered).
+    ///
+    /// Fact rows carry the ends' uuids only: projecting each end's type and
+    /// key took FalkorDB a quarter of a traversal level's own time, and apex
+    /// as long again to read them, for values that never change.
+    func refs(of ids: some Sequence<EntityID>) async throws -> [EntityID: EntityRef] {
+        var (known, missing) = entityRefs.lookUp(ids)
+        guard !missing.isEmpty else { return known }
+        var found: [EntityID: EntityRef] = [:]
+        for batch in missing.chunked(Self.batchSize) {
+            let result = try await query(
+                CypherQuery(
+                    "UNWIND $ids AS id MATCH (n:Entity {uuid: id}) RETURN n.uuid, n.apex_type, n.apex_key",
+                    [("ids", .list(batch.map { .string($0.description) }))]),
+                readOnly: true, scalars: true)
+            for row in result.rows {
+                let handle = try Self.handle(row.count == 3 ? row[0] : .null, row.count == 3 ? row[1] : .null, row.count == 3 ? row[2] : .null)
+                found[handle.id] = handle.ref
+            }
+        }
+        entityRefs.remember(found)
+        known.merge(found) { kept, _ in kept }
+        return known
+    }
+
+    /// The entity `id` names, or an error when no node has it.
+    static func handle(_ id: EntityID, in refs: [EntityID: EntityRef]) throws -> EntityHandle {
+        guard let ref = refs[id] else { throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_FACT edge ends at an entity without an Entity node") }
+        return EntityHandle(id: id, ref: ref)
+    }
+}
