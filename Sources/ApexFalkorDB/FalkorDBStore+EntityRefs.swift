@@ -1,5 +1,5 @@
 public import ApexCore
-import ApexPorts
+public import ApexPorts
 
 extension FalkorDBStore {
     /// The types and keys of `ids`: from ``EntityRefCache``, the rest read from their nodes in one query (and remembered).
@@ -26,10 +26,14 @@ extension FalkorDBStore {
         known.merge(found) { kept, _ in kept }
         return known
     }
+}
 
-    /// The entity `id` names, or an error when no node has it.
-    static func handle(_ id: EntityID, in refs: [EntityID: EntityRef]) throws -> EntityHandle {
-        guard let ref = refs[id] else { throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_FACT edge ends at an entity without an Entity node") }
-        return EntityHandle(id: id, ref: ref)
+extension FactByIDs {
+    /// The fact version with the ends' types and keys from `refs`, or an error when an end has no `Entity` node.
+    func resolved(_ refs: [EntityID: EntityRef], later: LaterFacts? = nil) throws -> FactVersion {
+        guard let version = version(refs, later: later) else {
+            throw FalkorDBStoreError.unexpectedReply(reason: "an APEX_FACT edge ends at an entity without an Entity node")
+        }
+        return version
     }
 }

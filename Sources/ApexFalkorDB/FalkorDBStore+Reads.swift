@@ -39,12 +39,12 @@ extension FalkorDBStore {
             guard let from = row[2].string.flatMap(EntityID.init), let to = row[3].string.flatMap(EntityID.init) else {
                 throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid")
             }
-            return FactEdgeRead(
+            return FactByIDs(
                 relation: relation, from: from, to: to, validAt: Timestamp(microseconds: validAt), invalidAt: row[5].integer.map(Timestamp.init(microseconds:)),
                 recordedAt: Timestamp(microseconds: recordedAt), fact: row[7].string)
         }
         let endRefs = try await refs(of: rows.flatMap { [$0.from, $0.to] })
-        return try rows.map { try $0.version(endRefs) }
+        return try rows.map { try $0.resolved(endRefs) }
     }
 
     public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
@@ -180,23 +180,5 @@ extension FalkorDBStore {
             throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid, apex_type or apex_key")
         }
         return EntityHandle(id: entity, ref: EntityRef(type: type, key: key))
-    }
-}
-
-/// An `APEX_FACT` edge as a read returns it: its ends by uuid, their types and keys looked up afterwards.
-struct FactEdgeRead {
-    let relation: String
-    let from: EntityID
-    let to: EntityID
-    let validAt: Timestamp
-    let invalidAt: Timestamp?
-    let recordedAt: Timestamp
-    let fact: String?
-
-    /// The fact version, with the ends' types and keys from `refs`.
-    func version(_ refs: [EntityID: EntityRef], later: LaterFacts? = nil) throws -> FactVersion {
-        FactVersion(
-            relation: relation, from: try FalkorDBStore.handle(from, in: refs), to: try FalkorDBStore.handle(to, in: refs), validAt: validAt,
-            invalidAt: invalidAt, recordedAt: recordedAt, fact: fact, later: later)
     }
 }

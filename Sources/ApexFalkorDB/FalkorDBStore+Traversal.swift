@@ -38,7 +38,7 @@ extension FalkorDBStore {
                     ("bySource", .list(bySource.map { .string($0) })), ("byTarget", .list(byTarget.map { .string($0) })),
                 ]),
             readOnly: true, scalars: true)
-        var rows: [FactEdgeRead] = []
+        var rows: [FactByIDs] = []
         var seen = Set<Int64>()
         var index = LaterFactIndex()
         // (relation, side, entity) whose facts the read holds in full: the frontier's (part 0) and the other entities' (parts 1, 2).
@@ -70,7 +70,7 @@ extension FalkorDBStore {
                     if frontier.contains(to) { index.add(relation: relation, side: .to, entity: to, validAt: valid) }
                 }
                 rows.append(
-                    FactEdgeRead(
+                    FactByIDs(
                         relation: relation, from: from, to: to, validAt: valid, invalidAt: row[6].integer.map(Timestamp.init(microseconds:)),
                         recordedAt: Timestamp(microseconds: recordedAt), fact: row[8].string))
             }
@@ -85,8 +85,8 @@ extension FalkorDBStore {
                 // Only when every bounded side is held in full; otherwise the engine asks.
                 !cardinality.supersedesBySource || holds(row.relation, .from, row.from),
                 !cardinality.supersedesByTarget || holds(row.relation, .to, row.to)
-            else { return try row.version(endRefs) }
-            return try row.version(
+            else { return try row.resolved(endRefs) }
+            return try row.resolved(
                 endRefs,
                 later: LaterFacts(
                     fromSource: cardinality.supersedesBySource

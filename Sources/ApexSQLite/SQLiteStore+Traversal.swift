@@ -25,17 +25,6 @@ struct TraversalLevelRead {
     let validBy: Timestamp?
     let laterOf: [String: Cardinality]
 
-    /// A fact row before its ends' types and keys are known.
-    private struct FactRow {
-        let relation: String
-        let from: EntityID
-        let to: EntityID
-        let validAt: Timestamp
-        let invalidAt: Timestamp?
-        let recordedAt: Timestamp
-        let fact: String?
-    }
-
     /// Facts valid by ?3 from or to ?1 (to it only when it is not also the source), recorded by ?2.
     static let factsSQL = """
         SELECT relation, from_id, to_id, valid_at, invalid_at, recorded_at, fact FROM facts
@@ -64,7 +53,7 @@ struct TraversalLevelRead {
         let bound = validBy?.microseconds ?? Int64.max
         let factStatement = try db.cachedStatement(sql: Self.factsSQL)
         let endStatement = try db.cachedStatement(sql: Self.endsSQL)
-        var rows: [FactRow] = []
+        var rows: [FactByIDs] = []
         var ends: [FactEnd] = []
         for entity in wanted {
             let arguments: StatementArguments = [entity.blob, knownAt.microseconds, bound]
@@ -75,7 +64,7 @@ struct TraversalLevelRead {
                 guard from == entity || !wanted.contains(from) else { continue }
                 let invalidAt: Int64? = row[4]
                 rows.append(
-                    FactRow(
+                    FactByIDs(
                         relation: row[0], from: from, to: try EntityID(blob: row[2]), validAt: Timestamp(microseconds: row[3]),
                         invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: row[5]), fact: row[6]))
             }
@@ -94,9 +83,6 @@ struct TraversalLevelRead {
         var facts: [FactVersion] = []
         facts.reserveCapacity(rows.count)
         for row in rows {
-            guard let fromRef = handles[row.from], let toRef = handles[row.to] else {
-                throw SQLiteStoreError.corruptRow(reason: "a fact refers to an entity id the entities table lacks")
-            }
             var laterFacts: LaterFacts?
             if let cardinality = laterOf[row.relation] {
                 laterFacts = LaterFacts(
@@ -105,16 +91,16 @@ struct TraversalLevelRead {
                     toTarget: cardinality.supersedesByTarget
                         ? try later.earliest(relation: row.relation, side: .to, entity: row.to, after: row.validAt) : nil)
             }
-            facts.append(
-                FactVersion(
-                    relation: row.relation, from: EntityHandle(id: row.from, ref: fromRef), to: EntityHandle(id: row.to, ref: toRef),
-                    validAt: row.validAt, invalidAt: row.invalidAt, recordedAt: row.recordedAt, fact: row.fact, later: laterFacts))
+            guard let version = row.version(handles, later: laterFacts) else {
+                throw SQLiteStoreError.corruptRow(reason: "a fact refers to an entity id the entities table lacks")
+            }
+            facts.append(version)
         }
         return TouchingRelations(facts: facts, ends: ends)
     }
 
     /// The types and keys of the rows' ends: from the cache, the rest read by id (and remembered).
-    private func refs(of rows: [FactRow], cache: EntityRefCache) throws -> [EntityID: EntityRef] {
+    private func refs(of rows: [FactByIDs], cache: EntityRefCache) throws -> [EntityID: EntityRef] {
         var ids: [EntityID] = []
         ids.reserveCapacity(rows.count * 2)
         for row in rows {
