@@ -1,5 +1,5 @@
-public import ApexCore
-public import ApexPorts
+import ApexCore
+import ApexPorts
 
 extension FalkorDBStore {
     /// The types and keys of `ids`: from ``EntityRefCache``, the rest read from their nodes in one query (and remembered).

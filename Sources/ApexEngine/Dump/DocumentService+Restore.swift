@@ -1,4 +1,4 @@
-public import ApexCore
+import ApexCore
 public import ApexPorts
 
 extension DocumentService {

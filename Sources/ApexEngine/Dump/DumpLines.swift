@@ -1,5 +1,5 @@
-public import ApexCore
-public import ApexPorts
+import ApexCore
+import ApexPorts
 
 /// The JSON lines of an export, written straight into a byte buffer (no JSON tree per line).
 ///

@@ -1,5 +1,5 @@
-public import ApexCore
-public import ApexPorts
+import ApexCore
+import ApexPorts
 import Foundation
 
 /// Reads an export directory (``DumpFormat``) into empty stores, keeping every id, recorded time and source.

@@ -1,5 +1,5 @@
-public import ApexCore
-public import ApexPorts
+import ApexCore
+import ApexPorts
 
 /// The second side of a write during a move: the rows the first side stored for the entities the write named, that
 /// the second side lacks, written there as records with their recorded times, sources and ids.

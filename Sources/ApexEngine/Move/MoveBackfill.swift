@@ -1,4 +1,4 @@
-public import ApexCore
+import ApexCore
 public import ApexPorts
 
 /// `apex move backfill`: copies what the truth holds into the other side (the source into the target before the

@@ -1,4 +1,4 @@
-public import ApexCore
+import ApexCore
 public import ApexPorts
 
 /// Which stores a process reads and writes during a move, as the stored move state says, read again at most once per

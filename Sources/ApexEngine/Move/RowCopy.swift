@@ -1,5 +1,5 @@
-public import ApexCore
-public import ApexPorts
+import ApexCore
+import ApexPorts
 
 /// Writes record lines copied from another store into `target` through its ingest path, under the ids the lines'
 /// store gave their entities: how the backfill and a move's second writes keep ids, recorded times and sources.

@@ -1,5 +1,5 @@
-public import ApexCore
-public import ApexPorts
+import ApexCore
+import ApexPorts
 
 /// Whether two stores answered the same about one entity, whatever order each returned its rows in.
 enum SnapshotComparison {
