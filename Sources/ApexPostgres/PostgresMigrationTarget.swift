@@ -5,11 +5,15 @@ public import PostgresNIO
 
 /// Lets the ``MigrationRunner`` manage a PostgreSQL database.
 ///
-/// Two `apex migrate up` runs against one database never interleave: the
-/// runner's whole run holds a session advisory lock (`pg_advisory_lock`
-/// semantics, taken by polling `pg_try_advisory_lock` so that a waiter holds
-/// no snapshot that a `CREATE INDEX CONCURRENTLY` of the holder would wait
-/// for). A transactional step runs with its history row in one transaction;
+/// Two `apex migrate up` runs against one schema never interleave: the
+/// runner's whole run holds a session advisory lock of that schema
+/// (`pg_advisory_lock` semantics, taken by polling `pg_try_advisory_lock` so
+/// that a waiter holds no snapshot that a `CREATE INDEX CONCURRENTLY` of the
+/// holder would wait for). Runs on different schemas of one database take
+/// different locks: with one lock for the database, a process holding a
+/// snapshot open on one schema while it migrates another could wait for a
+/// holder whose concurrent index build waits for that snapshot, and neither
+/// would ever go on. A transactional step runs with its history row in one transaction;
 /// a non-transactional one (concurrent index builds) runs its statements one
 /// by one and then records itself.
 public struct PostgresMigrationTarget: MigrationTarget {
@@ -18,8 +22,18 @@ public struct PostgresMigrationTarget: MigrationTarget {
     /// Told once when another process holds the lock and this one waits for it.
     public var onWait: @Sendable (String) -> Void = { _ in }
 
-    /// The advisory lock key of a migration run: "apex" in ASCII.
+    /// The advisory lock key of migration runs, before the schema's name is mixed in: "apex" in ASCII.
     public static let lockKey: Int64 = 0x6170_6578
+
+    /// The advisory lock key of migration runs on `schema`: ``lockKey`` with the name's FNV-1a hash mixed in.
+    public static func lockKey(schema: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in schema.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return lockKey ^ Int64(bitPattern: hash & 0x7fff_ffff_ffff_0000)
+    }
     /// The key that serialises creating the history table. It differs from ``lockKey`` so that a runner
     /// waiting here, inside a transaction, never blocks the holder's `CREATE INDEX CONCURRENTLY`.
     static let historyLockKey: Int64 = 0x6170_6579
@@ -155,9 +169,11 @@ public struct PostgresMigrationTarget: MigrationTarget {
     private func locked<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
         let logger = self.logger
         let onWait = self.onWait
+        let schema = self.schema
         return try await lease.leased { connection in
+            let key = Self.lockKey(schema: try await Self.schemaName(schema, connection, logger))
             var told = false
-            while try await !Self.tryLock(connection, logger) {
+            while try await !Self.tryLock(key, connection, logger) {
                 if !told {
                     onWait("another apex holds the migration lock of this database; waiting for it to finish")
                     told = true
@@ -166,18 +182,24 @@ public struct PostgresMigrationTarget: MigrationTarget {
             }
             do {
                 let result = try await body()
-                try await connection.run("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                try await connection.run("SELECT pg_advisory_unlock(\(key))", logger: logger)
                 return result
             } catch {
-                _ = try? await connection.run("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                _ = try? await connection.run("SELECT pg_advisory_unlock(\(key))", logger: logger)
                 throw error
             }
         }
     }
 
-    private static func tryLock(_ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
-        let rows = try await connection.run("SELECT pg_try_advisory_lock(\(lockKey))", logger: logger)
+    private static func tryLock(_ key: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
+        let rows = try await connection.run("SELECT pg_try_advisory_lock(\(key))", logger: logger)
         return try rows.first?.decode(Bool.self) ?? false
+    }
+
+    /// `schema`, or the first schema of the connection's search path (where the tables go without one).
+    private static func schemaName(_ schema: String?, _ connection: PostgresConnection, _ logger: Logger) async throws -> String {
+        if let schema { return schema }
+        return try await connection.run("SELECT current_schema()", logger: logger).first?.decode(String?.self) ?? "public"
     }
 
     private static func needsStep(_ migration: Migration, _ direction: MigrationDirection, _ connection: PostgresConnection, _ logger: Logger)

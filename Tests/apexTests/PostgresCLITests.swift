@@ -39,14 +39,15 @@ import Testing
 
     @Test func twoConcurrentMigrateUpsApplyEachVersionOnce() async throws {
         let url = try await PostgresTestServer.shared.freshDatabase(migrated: false)
-        // The test holds the migration lock first, so that both runs are sure to meet it; then lets go.
+        // The test holds the migration lock of the schema the runs migrate first, so that both are sure to meet it; then lets go.
         let holder = try await PostgresTestServer.connect(url)
-        _ = try await holder.query("SELECT pg_advisory_lock(\(PostgresMigrationTarget.lockKey))", logger: PostgresTestServer.logger).collect()
+        let key = PostgresMigrationTarget.lockKey(schema: "public")
+        _ = try await holder.query("SELECT pg_advisory_lock(\(key))", logger: PostgresTestServer.logger).collect()
         let first = try Started(["migrate", "up", "--database-url", url])
         let second = try Started(["migrate", "up", "--database-url", url])
         try await Task.sleep(for: .seconds(1.5))
         #expect(first.process.isRunning && second.process.isRunning, "both runs wait for the lock")
-        _ = try await holder.query("SELECT pg_advisory_unlock(\(PostgresMigrationTarget.lockKey))", logger: PostgresTestServer.logger).collect()
+        _ = try await holder.query("SELECT pg_advisory_unlock(\(key))", logger: PostgresTestServer.logger).collect()
         let runs = [first.finish(), second.finish()]
         #expect(runs.allSatisfy { $0.status == 0 }, "\(runs.map(\.stderr))")
         #expect(runs.allSatisfy { $0.stderr.contains("another apex holds the migration lock") })
