@@ -121,18 +121,25 @@ import FoundationNetworking
         #expect(ingest.status == 0, "\(ingest.stderr)")
         let added = try await apex(["documents", "add", "README.md", "--data", data])
         #expect(added.status == 0, "\(added.stderr)")
-        let server = try ApexBinary.start(["serve", "--port", "0", "--data", data, "--log-level", "warning"], name: "serve")
-        let port = try await server.waitForOutput(within: .seconds(60)) { output -> String? in
-            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("apex listening on http://127.0.0.1:") }) else { return nil }
-            return line.split(separator: ":").last.map(String.init)
-        }
-        let base = try #require(port.map { "http://127.0.0.1:\($0)" }, "\(server.output)")
-        let load = Load(base: base)
-        let loadTask = Task { await load.run() }
+        // The target first: a server that is up is stopped again if anything after its start fails (no stray `apex serve`).
         let target = [
             "--to-database-url", try await PostgresTestServer.shared.freshDatabase(migrated: false), "--to-graph-url",
             try FalkorDBTestServer.freshGraphURL(prefix: "move"),
         ]
+        let server = try ApexBinary.start(["serve", "--port", "0", "--data", data, "--log-level", "warning"], name: "serve")
+        let base: String
+        do {
+            let port = try await server.waitForOutput(within: .seconds(60)) { output -> String? in
+                guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("apex listening on http://127.0.0.1:") }) else { return nil }
+                return line.split(separator: ":").last.map(String.init)
+            }
+            base = try #require(port.map { "http://127.0.0.1:\($0)" }, "\(server.output)")
+        } catch {
+            server.stopAndRemove()
+            throw error
+        }
+        let load = Load(base: base)
+        let loadTask = Task { await load.run() }
         return Setup(data: data, source: ["--data", data], target: target, server: server, base: base, load: load, loadTask: loadTask)
     }
 
