@@ -18,7 +18,8 @@ extension FalkorDBStore {
                     [("ids", .list(batch.map { .string($0.description) }))]),
                 readOnly: true, scalars: true)
             for row in result.rows {
-                let handle = try Self.handle(row.count == 3 ? row[0] : .null, row.count == 3 ? row[1] : .null, row.count == 3 ? row[2] : .null)
+                guard row.count == 3 else { throw FalkorDBStoreError.unexpectedReply(reason: "an Entity node lacks its uuid, apex_type or apex_key") }
+                let handle = try Self.handle(row[0], row[1], row[2])
                 found[handle.id] = handle.ref
             }
         }

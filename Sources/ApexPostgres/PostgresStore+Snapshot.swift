@@ -116,7 +116,7 @@ extension PostgresStore {
         try JSONRows(text).map { row in
             let relation = try row.string(0)
             return FactVersion(
-                relation: try row.string(0), from: EntityHandle(id: try row.id(1), ref: EntityRef(type: try row.string(2), key: try row.string(3))),
+                relation: relation, from: EntityHandle(id: try row.id(1), ref: EntityRef(type: try row.string(2), key: try row.string(3))),
                 to: EntityHandle(id: try row.id(4), ref: EntityRef(type: try row.string(5), key: try row.string(6))), validAt: try row.time(7),
                 invalidAt: try row.optionalTime(8), recordedAt: try row.time(9), fact: try row.optionalString(10),
                 later: sides.map { $0.reads(relation) } ?? true ? LaterFacts(fromSource: try row.optionalTime(11), toTarget: try row.optionalTime(12)) : nil)
