@@ -58,7 +58,7 @@ extension MemoryService {
                     else { continue }
                     // Several relations may reach it at this level: keep the first in answer order, whatever the read order.
                     if let kept = found[other.id], !Self.reachesFirst(instance, parent, over: kept) { continue }
-                    found[other.id] = Neighbor(entity: other, depth: level, parent: parent, via: instance)
+                    found[other.id] = Neighbor(entity: other, depth: level, parent: parent, via: instance.withoutFactText)
                 }
             }
             reached.merge(found) { kept, _ in kept }
@@ -133,5 +133,15 @@ extension MemoryService {
         guard let otherHandle = try await store.entity(other) else { throw QueryError.unknownEntity(other, knownAt: knownAt) }
         let between = history.relations.filter { $0.from.id == otherHandle.id || $0.to.id == otherHandle.id }
         return RelationsBetweenAnswer(entity: history.entity, other: otherHandle, knownAt: knownAt, relations: between)
+    }
+}
+
+extension RelationInstance {
+    /// The instance without its fact text: neighbours answers do not show it, and traversal reads may leave it out
+    /// (``GraphStore/relations(touchingAny:knownAt:validBy:laterOf:)``), so no answer depends on whether a store read it.
+    var withoutFactText: RelationInstance {
+        var instance = self
+        instance.fact = nil
+        return instance
     }
 }

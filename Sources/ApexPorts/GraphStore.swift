@@ -24,7 +24,8 @@ public protocol GraphStore: Sendable {
     ///
     /// With `validBy`, a store may leave out the facts valid after it and the ends that close those (an end closes the
     /// instance of its pair with the latest `valid_at` before its `invalid_at`): the instances valid at `validBy` and
-    /// their ends are then what they are with every row.
+    /// their ends are then what they are with every row. A store may leave out the facts' text (`fact`), which traversals
+    /// do not show.
     func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: [String: Cardinality]) async throws
         -> TouchingRelations
 

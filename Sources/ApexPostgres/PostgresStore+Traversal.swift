@@ -5,8 +5,8 @@ import Logging
 import PostgresNIO
 
 extension PostgresStore {
-    /// One level of a traversal in one prepared statement: facts (with the later facts of the superseding relations) and
-    /// ends in one result, by id; the ends' types and keys come from ``EntityRefCache``, and from one more read for ids it lacks.
+    /// One level of a traversal in one prepared statement: facts without their text (with the later facts of the superseding
+    /// relations) and ends in one result, by id; the ends' types and keys come from ``EntityRefCache``, and from one more read for ids it lacks.
     public func relations(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?, laterOf: [String: Cardinality]) async throws
         -> TouchingRelations
     {
@@ -18,39 +18,21 @@ extension PostgresStore {
     }
 
     func relations(_ statement: TouchingRelationsStatement, laterOf: [String: Cardinality]) async throws -> TouchingRelations {
-        let (rows, refs) = try await onConnection { [entityRefs] connection, logger in
-            let rows = try await Array(connection.execute(statement, logger: logger))
-            var ids = Set<EntityID>()
-            for row in rows where !row.isEnd {
-                ids.insert(row.from)
-                ids.insert(row.to)
+        let (columns, refs) = try await onConnection { [entityRefs] connection, logger in
+            guard let columns = try await Array(connection.execute(statement, logger: logger)).first else {
+                throw PostgresStoreError.corruptRow(reason: "the traversal level query returned no row")
             }
+            var ids = Set(columns.from)
+            ids.formUnion(columns.to)
             var (refs, missing) = entityRefs.lookUp(ids)
             if !missing.isEmpty {
                 let found = try await Self.entityRefs(connection, missing, logger)
                 entityRefs.remember(found)
                 refs.merge(found) { kept, _ in kept }
             }
-            return (rows, refs)
+            return (columns, refs)
         }
-        var facts: [FactVersion] = []
-        var ends: [FactEnd] = []
-        for row in rows {
-            if row.isEnd {
-                guard let invalidAt = row.invalidAt else { throw PostgresStoreError.corruptRow(reason: "an end record has no invalid_at") }
-                ends.append(FactEnd(relation: row.relation, from: row.from, to: row.to, invalidAt: invalidAt, recordedAt: row.recordedAt))
-                continue
-            }
-            guard let fromRef = refs[row.from], let toRef = refs[row.to], let validAt = row.validAt else {
-                throw PostgresStoreError.corruptRow(reason: "a fact refers to an entity id the entities table lacks")
-            }
-            facts.append(
-                FactVersion(
-                    relation: row.relation, from: EntityHandle(id: row.from, ref: fromRef), to: EntityHandle(id: row.to, ref: toRef),
-                    validAt: validAt, invalidAt: row.invalidAt, recordedAt: row.recordedAt, fact: row.fact,
-                    later: laterOf[row.relation] != nil ? LaterFacts(fromSource: row.laterFromSource, toTarget: row.laterToTarget) : nil))
-        }
-        return TouchingRelations(facts: facts, ends: ends)
+        return try columns.relations(refs: refs, laterOf: laterOf)
     }
 
     /// The types and keys of `ids`, in one statement.
@@ -64,56 +46,107 @@ extension PostgresStore {
     }
 }
 
-/// One row of ``TouchingRelationsStatement``: a fact version or an end record, by entity ids.
-struct TouchingRelationRow: Sendable {
-    let isEnd: Bool
-    let relation: String
-    let from: EntityID
-    let to: EntityID
-    /// Nil for an end.
-    let validAt: Timestamp?
-    /// An end's time, or a fact's explicit `invalid_at`.
-    let invalidAt: Timestamp?
-    let recordedAt: Timestamp
-    let fact: String?
-    let laterFromSource: Timestamp?
-    let laterToTarget: Timestamp?
+/// The one row of ``TouchingRelationsStatement``: the facts and the end records as parallel arrays, by entity ids.
+///
+/// One row of arrays rather than a row per fact: decoding a row costs PostgresNIO far more than decoding an array
+/// element, and a level returns hundreds of facts. Arrays hold no NULL here (PostgresNIO decodes none): a missing time
+/// is ``TouchingRelationColumns/none``, which no stored time equals.
+struct TouchingRelationColumns: Sendable {
+    /// Stands for a NULL time in the arrays: `Int64.min` microseconds lies some 292,000 years before the epoch.
+    static let none = Int64.min
+
+    let relation: [String]
+    let from: [EntityID]
+    let to: [EntityID]
+    let validAt: [Int64]
+    let invalidAt: [Int64]
+    let recordedAt: [Int64]
+    let laterFromSource: [Int64]
+    let laterToTarget: [Int64]
+    let endRelation: [String]
+    let endFrom: [EntityID]
+    let endTo: [EntityID]
+    let endInvalidAt: [Int64]
+    let endRecordedAt: [Int64]
+
+    /// The facts, with the ends' handles from `refs` and their later facts where `laterOf` names their relation, and the ends.
+    func relations(refs: [EntityID: EntityRef], laterOf: [String: Cardinality]) throws -> TouchingRelations {
+        let factCount = relation.count
+        guard [from.count, to.count, validAt.count, invalidAt.count, recordedAt.count, laterFromSource.count, laterToTarget.count]
+            .allSatisfy({ $0 == factCount }),
+            [endFrom.count, endTo.count, endInvalidAt.count, endRecordedAt.count].allSatisfy({ $0 == endRelation.count })
+        else { throw PostgresStoreError.corruptRow(reason: "the traversal level query returned arrays of different lengths") }
+        var facts: [FactVersion] = []
+        facts.reserveCapacity(factCount)
+        for index in 0..<factCount {
+            guard let fromRef = refs[from[index]], let toRef = refs[to[index]] else {
+                throw PostgresStoreError.corruptRow(reason: "a fact refers to an entity id the entities table lacks")
+            }
+            let later = laterOf[relation[index]] != nil
+                ? LaterFacts(fromSource: Self.time(laterFromSource[index]), toTarget: Self.time(laterToTarget[index])) : nil
+            facts.append(
+                FactVersion(
+                    relation: relation[index], from: EntityHandle(id: from[index], ref: fromRef), to: EntityHandle(id: to[index], ref: toRef),
+                    validAt: Timestamp(microseconds: validAt[index]), invalidAt: Self.time(invalidAt[index]),
+                    recordedAt: Timestamp(microseconds: recordedAt[index]), fact: nil, later: later))
+        }
+        let ends = endRelation.indices.map { index in
+            FactEnd(
+                relation: endRelation[index], from: endFrom[index], to: endTo[index], invalidAt: Timestamp(microseconds: endInvalidAt[index]),
+                recordedAt: Timestamp(microseconds: endRecordedAt[index]))
+        }
+        return TouchingRelations(facts: facts, ends: ends)
+    }
+
+    private static func time(_ microseconds: Int64) -> Timestamp? {
+        microseconds == none ? nil : Timestamp(microseconds: microseconds)
+    }
 }
 
 /// The facts and ends touching any of $1, recorded by $2, each once; facts of the relations in $3 with their later facts
 /// from the same source, those in $5 with their later facts to the same target; with $4, only facts valid by $4 and the
-/// ends that do not close a fact valid after it (see `GraphStore.relations`).
+/// ends that do not close a fact valid after it (see `GraphStore.relations`). One row of arrays (``TouchingRelationColumns``).
 ///
-/// Later facts are found through the primary key (source side) and `facts_by_target` (target side), and only for the
-/// relations and the side on which a later fact can supersede: for the others the probes would cost more than the read.
+/// The facts come from `facts_by_source_valid` and `facts_by_target_valid` alone (index-only scans bounded by $4), so
+/// without their text, which traversals do not show. Later facts are found through the primary key (source side) and
+/// `facts_by_target` (target side), and only for the relations and the side on which a later fact can supersede: for the
+/// others the probes would cost more than the read.
 struct TouchingRelationsStatement: PostgresPreparedStatement {
-    static let name = "apex_touching_relations_v2"
+    static let name = "apex_touching_relations_v3"
     static let sql = """
         WITH mine AS (
-            SELECT relation, from_id, to_id, valid_at, invalid_at, recorded_at, fact FROM facts
-            WHERE from_id = ANY($1) AND recorded_at <= $2 AND ($4::bigint IS NULL OR valid_at <= $4)
+            SELECT relation, from_id, to_id, valid_at, invalid_at, recorded_at FROM facts
+            WHERE from_id = ANY($1) AND valid_at <= coalesce($4::bigint, 9223372036854775807) AND recorded_at <= $2
             UNION ALL
-            SELECT relation, from_id, to_id, valid_at, invalid_at, recorded_at, fact FROM facts
-            WHERE to_id = ANY($1) AND NOT from_id = ANY($1) AND recorded_at <= $2 AND ($4::bigint IS NULL OR valid_at <= $4)
+            SELECT relation, from_id, to_id, valid_at, invalid_at, recorded_at FROM facts
+            WHERE to_id = ANY($1) AND valid_at <= coalesce($4::bigint, 9223372036854775807) AND NOT from_id = ANY($1) AND recorded_at <= $2
         ), closing AS (
             SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends WHERE from_id = ANY($1) AND recorded_at <= $2
             UNION ALL
             SELECT relation, from_id, to_id, invalid_at, recorded_at FROM fact_ends
             WHERE to_id = ANY($1) AND NOT from_id = ANY($1) AND recorded_at <= $2
+        ), fact_rows AS (
+            SELECT f.relation, f.from_id, f.to_id, f.valid_at, coalesce(f.invalid_at, '\(none)'::bigint) AS invalid_at, f.recorded_at,
+                coalesce(CASE WHEN f.relation = ANY($3) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id
+                    AND n.relation = f.relation AND n.valid_at > f.valid_at AND n.recorded_at <= $2) END, '\(none)'::bigint) AS later_from_source,
+                coalesce(CASE WHEN f.relation = ANY($5) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id
+                    AND n.relation = f.relation AND n.valid_at > f.valid_at AND n.recorded_at <= $2) END, '\(none)'::bigint) AS later_to_target
+            FROM mine f
+        ), end_rows AS (
+            SELECT x.relation, x.from_id, x.to_id, x.invalid_at, x.recorded_at FROM closing x
+            WHERE NOT EXISTS (SELECT 1 FROM facts n WHERE n.from_id = x.from_id AND n.relation = x.relation AND n.to_id = x.to_id
+                AND n.valid_at > $4 AND n.valid_at < x.invalid_at AND n.recorded_at <= $2)
         )
-        SELECT false, f.relation, f.from_id, f.to_id, f.valid_at, f.invalid_at, f.recorded_at, f.fact,
-            CASE WHEN f.relation = ANY($3) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.from_id = f.from_id AND n.relation = f.relation
-                AND n.valid_at > f.valid_at AND n.recorded_at <= $2) END,
-            CASE WHEN f.relation = ANY($5) THEN (SELECT min(n.valid_at) FROM facts n WHERE n.to_id = f.to_id AND n.relation = f.relation
-                AND n.valid_at > f.valid_at AND n.recorded_at <= $2) END
-        FROM mine f
-        UNION ALL
-        SELECT true, x.relation, x.from_id, x.to_id, NULL, x.invalid_at, x.recorded_at, NULL, NULL, NULL FROM closing x
-        WHERE NOT EXISTS (SELECT 1 FROM facts n WHERE n.from_id = x.from_id AND n.relation = x.relation AND n.to_id = x.to_id
-            AND n.valid_at > $4 AND n.valid_at < x.invalid_at AND n.recorded_at <= $2)
+        SELECT f.*, e.* FROM
+            (SELECT coalesce(array_agg(relation), '{}'), coalesce(array_agg(from_id), '{}'), coalesce(array_agg(to_id), '{}'),
+                coalesce(array_agg(valid_at), '{}'), coalesce(array_agg(invalid_at), '{}'), coalesce(array_agg(recorded_at), '{}'),
+                coalesce(array_agg(later_from_source), '{}'), coalesce(array_agg(later_to_target), '{}') FROM fact_rows) f,
+            (SELECT coalesce(array_agg(relation), '{}'), coalesce(array_agg(from_id), '{}'), coalesce(array_agg(to_id), '{}'),
+                coalesce(array_agg(invalid_at), '{}'), coalesce(array_agg(recorded_at), '{}') FROM end_rows) e
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .int8, .textArray, .int8, .textArray]
-    typealias Row = TouchingRelationRow
+    typealias Row = TouchingRelationColumns
+    private static let none = TouchingRelationColumns.none
 
     let ids: [UUID]
     let knownAt: Int64
@@ -134,19 +167,12 @@ struct TouchingRelationsStatement: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         var cells = row.makeIterator()
-        let isEnd = try PostgresStore.cell(&cells, Bool.self)
-        let relation = try PostgresStore.cell(&cells, String.self)
-        let from = try PostgresStore.cell(&cells, UUID.self)
-        let to = try PostgresStore.cell(&cells, UUID.self)
-        let validAt = try PostgresStore.cell(&cells, Int64?.self)
-        let invalidAt = try PostgresStore.cell(&cells, Int64?.self)
-        let recordedAt = try PostgresStore.cell(&cells, Int64.self)
-        let fact = try PostgresStore.cell(&cells, String?.self)
-        let laterFromSource = try PostgresStore.cell(&cells, Int64?.self)
-        let laterToTarget = try PostgresStore.cell(&cells, Int64?.self)
-        return TouchingRelationRow(
-            isEnd: isEnd, relation: relation, from: EntityID(uuid: from), to: EntityID(uuid: to), validAt: validAt.map(Timestamp.init(microseconds:)),
-            invalidAt: invalidAt.map(Timestamp.init(microseconds:)), recordedAt: Timestamp(microseconds: recordedAt), fact: fact,
-            laterFromSource: laterFromSource.map(Timestamp.init(microseconds:)), laterToTarget: laterToTarget.map(Timestamp.init(microseconds:)))
+        func ids() throws -> [EntityID] { try PostgresStore.cell(&cells, [UUID].self).map(EntityID.init(uuid:)) }
+        func times() throws -> [Int64] { try PostgresStore.cell(&cells, [Int64].self) }
+        return TouchingRelationColumns(
+            relation: try PostgresStore.cell(&cells, [String].self), from: try ids(), to: try ids(), validAt: try times(), invalidAt: try times(),
+            recordedAt: try times(), laterFromSource: try times(), laterToTarget: try times(),
+            endRelation: try PostgresStore.cell(&cells, [String].self), endFrom: try ids(), endTo: try ids(), endInvalidAt: try times(),
+            endRecordedAt: try times())
     }
 }

@@ -1,4 +1,4 @@
-public import ApexCore
+import ApexCore
 public import ApexPorts
 import Foundation
 import PostgresNIO

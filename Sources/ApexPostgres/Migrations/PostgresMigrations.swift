@@ -24,6 +24,7 @@ public enum PostgresMigrations {
         v0012IdempotencyKeys,
         v0013VectorCollections,
         v0014MoveState,
+        v0015TraversalIndexes,
     ]
 
     /// The dimensions that have HNSW indexes, with the precisions indexed (pgvector's HNSW takes `vector` up to 2,000 dimensions).

@@ -32,6 +32,15 @@ struct BenchStores {
         return BenchStores(store: ComposedStore(records: records, graph: graph), scratchSchema: scratch, graph: graph, name: recordsName + "+falkordb")
     }
 
+    /// Brings a freshly loaded scratch schema to the state autovacuum leaves it in (``PostgresScratchSchema/settle()``).
+    func settle(log: (String) -> Void) async throws {
+        guard let scratchSchema else { return }
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await scratchSchema.settle()
+        log(String(format: "vacuumed and analysed %@ in %.2f s, as autovacuum would after a bulk load", scratchSchema.name, (clock.now - started) / .seconds(1)))
+    }
+
     /// Drops the scratch schema and deletes the scratch graph (unless kept).
     func drop(keepGraph: Bool = false) async throws {
         try await scratchSchema?.drop()

@@ -28,6 +28,7 @@ struct GraphBenchmark {
             let summary = try await service.ingest(file: recordFile, ontologySource: GraphWorkload.ontology)
             let ingestSeconds = (clock.now - started) / .seconds(1)
             log(String(format: "ingested %d records in %.2f s", summary.accepted, ingestSeconds))
+            try await stores.settle(log: log)
 
             var random = SplitMix64(seed: workload.seed ^ 0x5A5A)
             var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
