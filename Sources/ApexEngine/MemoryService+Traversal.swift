@@ -48,8 +48,8 @@ extension MemoryService {
                 let read = try await store.relations(touchingAny: ids, knownAt: knownAt, validBy: at, laterOf: ontology.supersedingCardinalities)
                 instances = RelationResolver.instances(facts: read.facts, ends: read.ends, knownAt: knownAt)
             }
-            var found: [EntityID: Neighbor] = [:]
             let candidates = instances.filter { $0.isOpen(at: at) && (filter?.contains($0.relation) ?? true) }
+            var found = [EntityID: Neighbor](minimumCapacity: candidates.count)
             for instance in try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt, local: local) where instance.isValid(at: at) {
                 for side in 0..<2 {
                     let (parent, other) = side == 0 ? (instance.from, instance.to) : (instance.to, instance.from)
@@ -61,6 +61,7 @@ extension MemoryService {
                     found[other.id] = Neighbor(entity: other, depth: level, parent: parent, via: instance.withoutFactText)
                 }
             }
+            reached.reserveCapacity(reached.count + found.count)
             reached.merge(found) { kept, _ in kept }
             let next = found.values.map(\.entity)
             frontier = next

@@ -78,7 +78,7 @@ extension PostgresStore: VectorCollectionStore {
             vectors.map { .object([("chunk_id", .integer($0.rowID)), ("embedding", .array($0.vector.map { .number(Double($0)) }))]) })
         let logger = self.logger
         let number = Int32(version)
-        try await write { connection in
+        _ = try await write { connection in
             try await connection.run(
                 """
                 INSERT INTO collection_vectors (version, chunk_id, embedding)

@@ -21,10 +21,14 @@ public enum RelationResolver {
     ///   - ends: the `end` records between the same pairs.
     /// - Returns: the instances, in no particular order (sort what you keep with ``order(_:_:)``); `supersededAt` is left nil.
     public static func instances(facts: [FactVersion], ends: [FactEnd], knownAt: Timestamp) -> [RelationInstance] {
-        var latest: [InstanceKey: FactVersion] = [:]
+        // Sized for every fact, and each key hashed once: a traversal level resolves hundreds of facts.
+        var latest = [InstanceKey: FactVersion](minimumCapacity: facts.count)
         for version in facts where version.recordedAt <= knownAt {
             let key = InstanceKey(relation: version.relation, from: version.from.id, to: version.to.id, validAt: version.validAt)
-            if let current = latest[key], !version.wins(over: current) { continue }
+            if let index = latest.index(forKey: key) {
+                if version.wins(over: latest.values[index]) { latest.values[index] = version }
+                continue
+            }
             latest[key] = version
         }
         // The starts of the pairs that have ends: only those are needed to match an end with its instance.
