@@ -2,7 +2,8 @@ public import ApexCore
 public import ApexPorts
 
 extension FalkorDBStore {
-    /// One level of a traversal in two concurrent queries: the facts with the later facts that may supersede them, and the ends.
+    /// One level of a traversal in two concurrent queries: the facts (without their text) with the later facts that may
+    /// supersede them, and the ends.
     ///
     /// With `validBy`, the facts valid after it are left out except those of
     /// the relations in `laterOf`, so that every fact of a bounded relation
@@ -72,7 +73,7 @@ extension FalkorDBStore {
                 rows.append(
                     FactByIDs(
                         relation: relation, from: from, to: to, validAt: valid, invalidAt: row[6].integer.map(Timestamp.init(microseconds:)),
-                        recordedAt: Timestamp(microseconds: recordedAt), fact: row[8].string))
+                        recordedAt: Timestamp(microseconds: recordedAt), fact: nil))
             }
         }
         index.sort()
@@ -96,14 +97,15 @@ extension FalkorDBStore {
         }
     }
 
-    /// The facts touching the entities: valid by `$valid` (when given) unless of a relation in `$later`.
+    /// The facts touching the entities: valid by `$valid` (when given) unless of a relation in `$later`; without their
+    /// text, which traversals do not show (projecting it was a ninth of the columns FalkorDB builds per edge).
     static let touchingFactsPart = """
         UNWIND $ids AS id
         MATCH (:Entity {uuid: id})-[f:APEX_FACT]-(:Entity)
         WHERE f.recorded_at <= $known AND ($valid IS NULL OR f.valid_at <= $valid OR f.relation IN $later)
         WITH f, startNode(f) AS a, endNode(f) AS b
         RETURN 0 AS part, id(f) AS edge, f.relation AS relation, a.uuid AS a_id, b.uuid AS b_id, f.valid_at AS valid_at,
-            f.invalid_at AS invalid_at, f.recorded_at AS recorded_at, f.fact AS fact
+            f.invalid_at AS invalid_at, f.recorded_at AS recorded_at, null AS fact
         """
 
     /// For each fact into an entity of a relation bounded by source: every fact of that relation from its source.
