@@ -90,6 +90,12 @@ public struct MemoryService: Sendable {
 
     /// The entity's properties and relations at (`at`, `knownAt`) (spec sections 3 and 4).
     public func state(of ref: EntityRef, at: Timestamp? = nil, knownAt: Timestamp? = nil) async throws -> StateAnswer {
+        try await lastingState(of: ref, at: at, knownAt: knownAt).answer
+    }
+
+    /// `state`, and whether the answer lasts: whether it holds, for the same `at` and any later `known_at` when none
+    /// was given, for as long as the stores do not change (its read saw every stored row, or `known_at` was given).
+    public func lastingState(of ref: EntityRef, at: Timestamp?, knownAt: Timestamp?) async throws -> (answer: StateAnswer, lasts: Bool) {
         let now = clock()
         let explicit = knownAt != nil
         let knownAt = knownAt ?? now
@@ -107,7 +113,16 @@ public struct MemoryService: Sendable {
         let local = LocalLaterFacts(facts: snapshot.facts, complete: [handle.id], knownAt: knownAt)
         var relations = try await settlingSupersession(candidates, ontology: ontology, knownAt: knownAt, local: local).filter { $0.isValid(at: at) }
         relations.sort(by: RelationResolver.order)
-        return StateAnswer(entity: handle, at: at, knownAt: knownAt, properties: properties, relations: relations)
+        let answer = StateAnswer(entity: handle, at: at, knownAt: knownAt, properties: properties, relations: relations)
+        return (answer, explicit || snapshot.seesEveryRow)
+    }
+
+    /// The version of everything the stores hold, when one store holds it all and tells it without a round trip
+    /// (``ContentVersionSource``); nil otherwise, or with a cache configured (whose hit counts and read counts must see
+    /// every read), or when the store could not tell.
+    public func contentVersion() -> Int64? {
+        guard cache == nil, let source = store as? any ContentVersionSource else { return nil }
+        return (try? source.contentVersion()) ?? nil
     }
 
     /// The ontology in force and the entity, which must exist at (`at`, `knownAt`) as `state` requires.

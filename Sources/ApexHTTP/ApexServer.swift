@@ -36,10 +36,15 @@ public enum ApexServer {
         return router
     }
 
-    /// HTTP/1.1 with probes answered on the event loop (``ProbeLane``) and quiet connections kept on their loop (``EventLoopPinnedHTTP1``).
+    /// How many connections the listening socket accepts per turn of its event loop.
+    static let acceptsPerTurn: UInt = 256
+
+    /// HTTP/1.1 with probes and kept state answers answered on the event loop (``ProbeLane``) and quiet connections kept on their loop (``EventLoopPinnedHTTP1``).
     static func server(api: MemoryAPI) -> HTTPServerBuilder {
         let instruments = RouteInstruments()
-        let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [ProbeLane(memo: api.healthMemo, instruments: instruments)])
+        let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [
+            ProbeLane(memo: api.healthMemo, answers: api.answerMemo, memory: api.memory, instruments: instruments)
+        ])
         return .pinnedHTTP1(configuration: configuration, pinnedLimit: System.coreCount)
     }
 
@@ -54,7 +59,13 @@ public enum ApexServer {
             // A backlog for a thousand clients connecting at once: with the default 256 the kernel drops their SYNs, and
             // those clients wait seconds for a retransmission before their first request is even sent.
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "apex", backlog: 4096),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            onServerRunning: { channel in
+                // The listening socket accepts up to this many connections per turn of its event loop (SwiftNIO's
+                // default is 4): with the loops busy answering from the lane, a thousand clients connecting at once
+                // otherwise wait seconds to be accepted while their first requests sit in the kernel.
+                try? await channel.setOption(ChannelOptions.maxMessagesPerRead, value: Self.acceptsPerTurn).get()
+                await onServerRunning(channel.localAddress?.port ?? port)
+            },
             logger: logger
         )
     }

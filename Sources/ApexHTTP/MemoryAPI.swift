@@ -14,6 +14,8 @@ public struct MemoryAPI: Sendable {
     /// The largest request body accepted, in bytes (413 beyond).
     public let maximumBodySize: Int
     let healthMemo: HealthMemo
+    /// State answers kept for ``ProbeLane`` while the store's content does not change.
+    let answerMemo = AnswerMemo()
 
     /// - Parameter healthMaxAge: how long a health check of the stores answers `/health` before the next one.
     public init(memory: MemoryService, maximumBodySize: Int = 10 * 1024 * 1024, healthMaxAge: Duration = .seconds(1)) {
@@ -77,10 +79,20 @@ public struct MemoryAPI: Sendable {
 
     // MARK: Entities
 
+    /// The state of an entity; an answer with an explicit `at` that lasts is kept for ``ProbeLane`` (``AnswerMemo``).
     func state(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let query = QueryParameters(request: request)
         let ref = try entityRef(context)
-        return Response.json(try await memory.state(of: ref, at: try query.time("at"), knownAt: try query.time("known_at")).json)
+        let at = try query.time("at")
+        let knownAt = try query.time("known_at")
+        // Read before the answer: a commit in between moves the version, and the kept answer is never handed out.
+        let version = at == nil ? nil : memory.contentVersion()
+        let (answer, lasts) = try await memory.lastingState(of: ref, at: at, knownAt: knownAt)
+        let body = JSONWriter.bytes(answer.json)
+        if let version, lasts, let target = request.head.path {
+            answerMemo.keep(body, for: target, version: version, splittingAround: knownAt == nil ? answer.knownAt : nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     func timeline(_ request: Request, _ context: some RequestContext) async throws -> Response {

@@ -1,36 +1,54 @@
 import ApexCore
+import ApexEngine
+import Metrics
 import ApexPorts
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 
-/// Answers `GET /health` on the event loop that read it, from the last health check while it is fresh.
+/// Answers `GET /health`, and state queries already answered, on the event loop that read them.
 ///
 /// A probe must answer under any load and cost next to nothing; through the
 /// router it costs a task, a router lookup and the middleware chain, most of
 /// its time on a small machine. This handler sits in each connection's
-/// pipeline before the router: a `GET /health` that finds a fresh check in
-/// ``HealthMemo`` and no earlier request of its connection still unanswered
-/// (answers must keep their requests' order) is answered here, with the same
-/// status and body as the route, and counted in the same request metrics.
-/// Anything else, and a probe when the check is due again, goes on to the
-/// router, which runs the check.
+/// pipeline before the router and answers here, with the same status and body
+/// as the route and counted in the same request metrics, when no earlier
+/// request of its connection is still unanswered (answers must keep their
+/// requests' order):
+/// - a `GET /health` that finds a fresh check in ``HealthMemo``;
+/// - a `GET` whose target (path and query, byte for byte) the state route
+///   answered and kept in ``AnswerMemo``, while the store's content version
+///   has not moved since.
+///
+/// Anything else goes on to the router: a probe when the check is due again
+/// (the route runs it), and every other request.
 final class ProbeLane: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
+    /// The state route's name in the request metrics, as the router names it.
+    static let stateRoute = "/api/v1/entities/{entity}/{key}/state"
+
     private let memo: HealthMemo
+    private let answers: AnswerMemo?
+    private let memory: MemoryService?
     private let instruments: RouteInstruments
+    /// Kept state answers handed out (made per connection: the metrics system is bootstrapped by then).
+    private let keptAnswers = Counter(label: "apex_http_kept_answers_total")
     /// Requests passed on to the router and not answered yet.
     private var unanswered = 0
     /// The rest of a request answered here is dropped up to its end.
     private var dropping = false
     private var date = HTTPDate()
 
-    init(memo: HealthMemo, instruments: RouteInstruments) {
+    /// - Parameters:
+    ///   - answers: kept state answers, handed out while `memory`'s content version stays; nil for probes only.
+    init(memo: HealthMemo, answers: AnswerMemo? = nil, memory: MemoryService? = nil, instruments: RouteInstruments) {
         self.memo = memo
+        self.answers = answers
+        self.memory = memory
         self.instruments = instruments
     }
 
@@ -49,7 +67,7 @@ final class ProbeLane: ChannelDuplexHandler, RemovableChannelHandler {
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
                 context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: answer.body))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-                let route = instruments.route("/health", method: .get, status: answer.status)
+                let route = instruments.route(answer.route, method: .get, status: answer.status)
                 route.requests.increment()
                 route.duration.record(duration: ContinuousClock.now - start)
                 return
@@ -67,12 +85,26 @@ final class ProbeLane: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    /// The answer to `request` when it is a plain probe and the last check is fresh.
-    private func answer(_ request: HTTPRequest) -> HealthAnswer? {
-        guard request.method == .get, request.path == "/health", request.headerFields[.connection] == nil,
-            let stores = memo.fresh()
+    /// What the lane answers: a status and a body, counted under the route that would have answered.
+    private struct LaneAnswer {
+        let route: String
+        let status: HTTPResponse.Status
+        let body: [UInt8]
+    }
+
+    /// The answer to `request` when it is a plain probe and the last check is fresh, or a kept state answer still current.
+    private func answer(_ request: HTTPRequest) -> LaneAnswer? {
+        guard request.method == .get, let path = request.path, request.headerFields[.connection] == nil else { return nil }
+        if path == "/health" {
+            guard let stores = memo.fresh() else { return nil }
+            let health = HealthAnswer(stores: stores)
+            return LaneAnswer(route: "/health", status: health.status, body: health.body)
+        }
+        guard let answers, let memory, path.hasPrefix("/api/v1/entities/"),
+            let body = answers.body(for: path, currentVersion: { memory.contentVersion() }, knownAt: memory.now)
         else { return nil }
-        return HealthAnswer(stores: stores)
+        keptAnswers.increment()
+        return LaneAnswer(route: Self.stateRoute, status: .ok, body: body)
     }
 }
 

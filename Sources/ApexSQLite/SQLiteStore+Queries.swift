@@ -191,3 +191,8 @@ extension SQLiteStore {
         return ends
     }
 }
+
+extension SQLiteStore: ContentVersionSource {
+    /// SQLite's `PRAGMA data_version` on the snapshot cache's own connection: it reads the WAL index in shared memory.
+    public func contentVersion() throws -> Int64? { try cache.currentVersion() }
+}

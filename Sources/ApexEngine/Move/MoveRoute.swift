@@ -1,5 +1,6 @@
 import ApexCore
 public import ApexPorts
+import Synchronization
 
 /// Which stores a process reads and writes during a move, as the stored move state says, read again at most once per
 /// ``MoveState/followInterval``: how a running `apex serve` follows `apex move` phases run by another process.
@@ -13,6 +14,9 @@ public actor MoveRoute {
     private var targetFailure: (any Error)?
     /// Where phase changes and canary mismatches are told (standard error in `apex`).
     public nonisolated let log: @Sendable (String) -> Void
+    /// True when the last read of the state found no move (or one rolled back): every call goes to the source. False
+    /// until the state was first read.
+    private nonisolated let quiet = Atomic(false)
 
     public init(
         source: any TemporalStore, openTarget: @escaping @Sendable (MoveTarget) async throws -> any TemporalStore, log: @escaping @Sendable (String) -> Void
@@ -52,11 +56,15 @@ public actor MoveRoute {
         return Plan(phase: state.phase, readPercent: state.phase == .canary ? state.readPercent : 0, source: source, target: target?.store)
     }
 
+    /// Whether the last read of the state found no move under way, without waiting: the source alone answers.
+    public nonisolated var isQuiet: Bool { quiet.load(ordering: .acquiring) }
+
     /// Reads the state now (a phase command calls it after changing the state, so that its own process follows at once).
     public func refresh() async throws {
         let stored = try await source.moveState()
         guard let stored else {
             state = nil
+            quiet.store(true, ordering: .releasing)
             return
         }
         let next = try MoveState.parse(stored)
@@ -74,6 +82,7 @@ public actor MoveRoute {
             }
         }
         state = next
+        quiet.store(next.phase == .rolledBack, ordering: .releasing)
         MoveMetrics.phase(next.phase)
         MoveMetrics.state(next)
     }

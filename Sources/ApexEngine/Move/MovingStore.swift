@@ -119,3 +119,14 @@ public struct MovingStore: TemporalStore {
         }
     }
 }
+
+extension MovingStore: ContentVersionSource {
+    /// The source's, while no move is under way as last read; nil during a move.
+    ///
+    /// Every move phase is stored in the source, so a phase change moves the
+    /// source's version too: an answer kept before it is never handed out after.
+    public func contentVersion() throws -> Int64? {
+        guard route.isQuiet, let source = source as? any ContentVersionSource else { return nil }
+        return try source.contentVersion()
+    }
+}
