@@ -57,9 +57,9 @@ final class AnswerMemo: Sendable {
     /// The body before and after the value of its top-level `known_at`: the first `"known_at":"` in compact JSON
     /// whose value is `knownAt` (keys and values inside strings have their quotes escaped, so cannot match).
     static func split(_ body: [UInt8], around knownAt: Timestamp) -> ([UInt8], [UInt8])? {
-        let marker = Array(#""known_at":""#.utf8) + Array(knownAt.rfc3339.utf8) + [UInt8(ascii: "\"")]
-        guard let range = body.firstRange(of: marker) else { return nil }
-        let valueStart = range.lowerBound + marker.count - 1 - knownAt.rfc3339.utf8.count
-        return (Array(body[..<valueStart]), Array(body[(range.upperBound - 1)...]))
+        let key = Array(#""known_at":""#.utf8)
+        guard let range = body.firstRange(of: key + Array(knownAt.rfc3339.utf8) + [UInt8(ascii: "\"")]) else { return nil }
+        // The head ends with the key's opening quote; the tail starts with the value's closing one.
+        return (Array(body[..<(range.lowerBound + key.count)]), Array(body[(range.upperBound - 1)...]))
     }
 }

@@ -92,7 +92,7 @@ public struct MemoryAPI: Sendable {
         if let version, lasts, let target = request.head.path {
             answerMemo.keep(body, for: target, version: version, splittingAround: knownAt == nil ? answer.knownAt : nil)
         }
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return Response.json(bytes: body)
     }
 
     func timeline(_ request: Request, _ context: some RequestContext) async throws -> Response {

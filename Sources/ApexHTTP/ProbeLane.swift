@@ -1,8 +1,8 @@
 import ApexCore
 import ApexEngine
-import Metrics
 import ApexPorts
 import HTTPTypes
+import Metrics
 import NIOCore
 import NIOHTTPTypes
 
@@ -32,8 +32,8 @@ final class ProbeLane: ChannelDuplexHandler, RemovableChannelHandler {
     static let stateRoute = "/api/v1/entities/{entity}/{key}/state"
 
     private let memo: HealthMemo
-    private let answers: AnswerMemo?
-    private let memory: MemoryService?
+    private let answers: AnswerMemo
+    private let memory: MemoryService
     private let instruments: RouteInstruments
     /// Kept state answers handed out (made per connection: the metrics system is bootstrapped by then).
     private let keptAnswers = Counter(label: "apex_http_kept_answers_total")
@@ -44,8 +44,8 @@ final class ProbeLane: ChannelDuplexHandler, RemovableChannelHandler {
     private var date = HTTPDate()
 
     /// - Parameters:
-    ///   - answers: kept state answers, handed out while `memory`'s content version stays; nil for probes only.
-    init(memo: HealthMemo, answers: AnswerMemo? = nil, memory: MemoryService? = nil, instruments: RouteInstruments) {
+    ///   - answers: kept state answers, handed out while `memory`'s content version stays.
+    init(memo: HealthMemo, answers: AnswerMemo, memory: MemoryService, instruments: RouteInstruments) {
         self.memo = memo
         self.answers = answers
         self.memory = memory
@@ -100,7 +100,7 @@ final class ProbeLane: ChannelDuplexHandler, RemovableChannelHandler {
             let health = HealthAnswer(stores: stores)
             return LaneAnswer(route: "/health", status: health.status, body: health.body)
         }
-        guard let answers, let memory, path.hasPrefix("/api/v1/entities/"),
+        guard path.hasPrefix("/api/v1/entities/"),
             let body = answers.body(for: path, currentVersion: { memory.contentVersion() }, knownAt: memory.now)
         else { return nil }
         keptAnswers.increment()
