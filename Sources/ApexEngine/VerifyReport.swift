@@ -48,7 +48,8 @@ public struct VerifyReport: Sendable, Equatable {
         line(differingNodes, "graph nodes differing from their records")
         if !edges.isEmpty {
             out.append(
-                "current edges: \(edges.missing) missing, \(edges.stale) stale, \(edges.orphaned) without a relation instance")
+                "current edges: \(edges.missing) missing, \(edges.stale) stale, \(edges.orphaned) without a relation instance"
+                    + (edges.summaries > 0 ? "; \(edges.summaries) adjacency summaries differing from their edges" : ""))
         }
         line(halfWritten, "half-written sagas (did not commit, writes still in the graph)")
         line(inFlight, "sagas in flight in live processes (their entities not compared)")
@@ -67,7 +68,7 @@ public struct VerifyReport: Sendable, Equatable {
                 "edges",
                 .object([
                     ("missing", .integer(Int64(edges.missing))), ("stale", .integer(Int64(edges.stale))),
-                    ("orphaned", .integer(Int64(edges.orphaned))),
+                    ("orphaned", .integer(Int64(edges.orphaned))), ("summaries", .integer(Int64(edges.summaries))),
                 ])
             ),
             ("half_written_sagas", ids(halfWritten)), ("sagas_in_flight", ids(inFlight)),

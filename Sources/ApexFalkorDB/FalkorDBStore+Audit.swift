@@ -87,7 +87,9 @@ extension FalkorDBStore {
     }
 
     public func edgeDrift(around entities: [EntityID], ontology: Ontology, now: Timestamp, repair: Bool) async throws -> EdgeDrift {
-        try await RelatesToProjection(store: self, ontology: ontology, now: now).drift(around: Set(entities), repair: repair)
+        var drift = try await RelatesToProjection(store: self, ontology: ontology, now: now).drift(around: Set(entities), repair: repair)
+        drift.summaries = try await adjacencyDrift(around: Set(entities), repair: repair)
+        return drift
     }
 
     public func sagaTags() async throws -> Set<EntityID> {

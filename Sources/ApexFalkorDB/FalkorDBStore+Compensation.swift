@@ -7,8 +7,8 @@ extension FalkorDBStore {
     /// In order, each step idempotent: the `APEX_FACT`, `APEX_END` and
     /// `RELATES_TO` edges tagged with the saga go; the `RELATES_TO` edges it
     /// expired are current again; the nodes it created go with their edges;
-    /// the surviving nodes get their properties from `entities`; and the
-    /// projection around them is refreshed, which changes nothing when the
+    /// the adjacency summaries around them are rebuilt; the surviving nodes
+    /// get their properties from `entities`; and the projection around them is refreshed, which changes nothing when the
     /// saga's refresh had finished.
     public func compensate(saga: EntityID, touching: Set<EntityID>, entities: [GraphEntity], ontology: Ontology, now: Timestamp) async throws {
         let tag: CypherValue = .string(saga.description)
@@ -18,6 +18,7 @@ extension FalkorDBStore {
                 try await query(CypherQuery(text, [("ids", ids), ("saga", tag)]))
             }
         }
+        try await refreshAdjacency(of: touching)
         try await rewriteNodes(entities, now: now)
         try await RelatesToProjection(store: self, ontology: ontology, now: now).refresh(around: Set(entities.map(\.handle.id)))
     }

@@ -19,6 +19,7 @@ extension FalkorDBStore {
         for item in implicit {
             for ref in item.record.entityRefs { if let id = request.identities.ids[ref] { touched.insert(id) } }
         }
+        try await refreshAdjacency(of: touched)
         try await RelatesToProjection(store: self, ontology: request.ontologyInForce, now: now, saga: saga).refresh(around: touched)
     }
 

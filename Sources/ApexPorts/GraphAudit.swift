@@ -35,16 +35,21 @@ public struct EdgeDrift: Sendable, Equatable {
     public var stale: Int
     /// Current edges of no instance.
     public var orphaned: Int
+    /// Entities whose adjacency summary (a store's derived index of their edges, if it keeps one) differs from their edges.
+    public var summaries: Int
 
-    public init(missing: Int = 0, stale: Int = 0, orphaned: Int = 0) {
+    public init(missing: Int = 0, stale: Int = 0, orphaned: Int = 0, summaries: Int = 0) {
         self.missing = missing
         self.stale = stale
         self.orphaned = orphaned
+        self.summaries = summaries
     }
 
-    public var isEmpty: Bool { missing == 0 && stale == 0 && orphaned == 0 }
+    public var isEmpty: Bool { missing == 0 && stale == 0 && orphaned == 0 && summaries == 0 }
 
     public static func + (lhs: EdgeDrift, rhs: EdgeDrift) -> EdgeDrift {
-        EdgeDrift(missing: lhs.missing + rhs.missing, stale: lhs.stale + rhs.stale, orphaned: lhs.orphaned + rhs.orphaned)
+        EdgeDrift(
+            missing: lhs.missing + rhs.missing, stale: lhs.stale + rhs.stale, orphaned: lhs.orphaned + rhs.orphaned,
+            summaries: lhs.summaries + rhs.summaries)
     }
 }

@@ -154,7 +154,10 @@ import Testing
             let entities = Int64(2 * Self.hostile.count + 1)
             #expect(try await Self.count(graph, "MATCH (n:Entity) RETURN count(n)") == entities)
             #expect(try await Self.count(graph, "MATCH (n:SchemaVersion) RETURN count(n)") == Int64(FalkorDBMigrations.all.count))
-            #expect(try await Self.count(graph, "MATCH (n) RETURN count(n)") == entities + Int64(FalkorDBMigrations.all.count))
+            // One adjacency summary per entity with an edge.
+            let linked = try await Self.count(graph, "MATCH (n:Entity) WHERE (n)-[:APEX_FACT|APEX_END]-() RETURN count(n)")
+            #expect(try await Self.count(graph, "MATCH (n:ApexAdjacency) RETURN count(n)") == linked)
+            #expect(try await Self.count(graph, "MATCH (n) RETURN count(n)") == entities + linked + Int64(FalkorDBMigrations.all.count))
             #expect(try await Self.count(graph, "MATCH ()-[e:APEX_FACT]->() RETURN count(e)") == Int64(2 * Self.hostile.count))
             #expect(
                 try await Self.count(graph, "MATCH ()-[e:RELATES_TO]->() WHERE e.expired_at IS NULL RETURN count(e)") == Int64(2 * Self.hostile.count)

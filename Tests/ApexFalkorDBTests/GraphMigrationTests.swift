@@ -1,4 +1,5 @@
 import ApexCore
+import ApexEngine
 import ApexMigrations
 import ApexTesting
 import Foundation
@@ -46,6 +47,7 @@ import Testing
     static let apexIndexes: [String: Set<String>] = [
         "Entity": ["apex_type", "apex_key"],
         "RELATES_TO": ["valid_at_us", "invalid_at_us", "created_at_us", "expired_at_us"],
+        "ApexAdjacency": ["uuid"],
     ]
 
     /// The `(:SchemaVersion)` nodes as FalkorDB returns them, by version.
@@ -71,15 +73,15 @@ import Testing
             let store = try await Self.unmigrated(opened)
             let migrator = store.migrator
             let fresh = try await migrator.status()
-            #expect(fresh.map(\.version) == [1, 2])
-            #expect(fresh.map(\.name) == ["graphiti_indexes", "apex_indexes"])
+            #expect(fresh.map(\.version) == [1, 2, 3])
+            #expect(fresh.map(\.name) == ["graphiti_indexes", "apex_indexes", "adjacency_summaries"])
             #expect(fresh.allSatisfy { $0.state == .pending && $0.applied == nil })
             #expect(try await Self.indexes(store).isEmpty)
 
             let steps = try await migrator.up()
-            #expect(steps.map(\.version) == [1, 2] && steps.allSatisfy { $0.direction == .up })
+            #expect(steps.map(\.version) == [1, 2, 3] && steps.allSatisfy { $0.direction == .up })
             let rows = try await Self.history(store)
-            #expect(rows.count == 2)
+            #expect(rows.count == 3)
             for (row, migration) in zip(rows, FalkorDBMigrations.all) {
                 #expect(row.count == 5)
                 guard row.count == 5 else { continue }
@@ -107,7 +109,13 @@ import Testing
                 #expect(indexes[label].map { $0.isSuperset(of: properties) } == true, "\(label) indexes \(indexes[label] ?? [])")
             }
 
-            // Down one step: version 2's indexes go, version 1's stay.
+            // Down one step: version 3's index goes.
+            let three = try await migrator.down()
+            #expect(three.map(\.version) == [3] && three.allSatisfy { $0.direction == .down })
+            #expect(try await Self.versionCounts(store) == [1: 1, 2: 1])
+            #expect(try await Self.indexes(store)["ApexAdjacency"] == nil)
+
+            // Down another: version 2's indexes go, version 1's stay.
             let one = try await migrator.down()
             #expect(one.map(\.version) == [2] && one.allSatisfy { $0.direction == .down })
             #expect(try await Self.versionCounts(store) == [1: 1])
@@ -125,12 +133,33 @@ import Testing
             #expect(try await migrator.down(to: 0).isEmpty)
 
             // Up again works, and leaves one history node per version.
-            #expect(try await migrator.up().map(\.version) == [1, 2])
-            #expect(try await Self.versionCounts(store) == [1: 1, 2: 1])
+            #expect(try await migrator.up().map(\.version) == [1, 2, 3])
+            #expect(try await Self.versionCounts(store) == [1: 1, 2: 1, 3: 1])
             let again = try await Self.indexes(store)
             for (label, properties) in wanted {
                 #expect(again[label].map { $0.isSuperset(of: properties) } == true, "\(label) after up again")
             }
+        }
+    }
+
+    /// Version 3 builds from the edges already stored the same summaries apex's writes keep, and its down removes them.
+    @Test func theAdjacencyMigrationBuildsWhatWritesKeep() async throws {
+        try await OpenedStores.using { opened in
+            let records = try await FalkorDBConformanceTests.records(.sqlite, opened: opened)
+            let graph = try await FalkorDBTestServer.freshStore(opened)
+            let memory = MemoryService(store: ComposedStore(records: records, graph: graph), clock: { SpecFixtures.now })
+            try await memory.ingest(lines: SagaFixtures.before + SagaFixtures.write)
+            let written = try await SagaCompensationTests.dump(graph).summaries
+            #expect(written.count > 3, "\(written)")
+            let ask = { try await memory.neighbors(of: EntityRef(type: "Driver", key: "D-1"), at: SpecFixtures.time("2025-03-01T00:00:00Z"), depth: 2) }
+            let answer = try await ask()
+            #expect(!answer.neighbors.isEmpty)
+
+            #expect(try await graph.migrator.down().map(\.version) == [3])
+            #expect(try await SagaCompensationTests.dump(graph).summaries.isEmpty)
+            #expect(try await graph.migrator.up().map(\.version) == [3])
+            #expect(try await SagaCompensationTests.dump(graph).summaries == written)
+            #expect(try await ask() == answer)
         }
     }
 
@@ -146,10 +175,10 @@ import Testing
             await #expect(throws: expected) { try await store.migrator.up() }
             await #expect(throws: expected) { try await store.migrator.down() }
             let status = try await store.migrator.status()
-            #expect(status.map(\.state) == [.checksumMismatch, .applied])
+            #expect(status.map(\.state) == [.checksumMismatch, .applied, .applied])
             #expect(try await store.migrator.isUpToDate() == false)
             // Nothing was applied or rolled back.
-            #expect(try await Self.versionCounts(store) == [1: 1, 2: 1])
+            #expect(try await Self.versionCounts(store) == [1: 1, 2: 1, 3: 1])
             // A store opened with migrate: true refuses too, with the same error.
             await #expect(throws: expected) { try await FalkorDBStore.connect(url: url) }
             // And so does the command.
@@ -187,10 +216,10 @@ import Testing
             #expect(try await Self.history(first).isEmpty, "nothing is applied while the lock is held")
             _ = try await first.send(["DEL", lockKey])
             let (stepsA, stepsB) = try await (a, b)
-            #expect(stepsA.count + stepsB.count == 2, "\(stepsA.map(\.version)) and \(stepsB.map(\.version))")
-            #expect((stepsA + stepsB).map(\.version).sorted() == [1, 2])
+            #expect(stepsA.count + stepsB.count == 3, "\(stepsA.map(\.version)) and \(stepsB.map(\.version))")
+            #expect((stepsA + stepsB).map(\.version).sorted() == [1, 2, 3])
             #expect(stepsA.isEmpty || stepsB.isEmpty, "one run applies everything, the other finds it done")
-            #expect(try await Self.versionCounts(first) == [1: 1, 2: 1])
+            #expect(try await Self.versionCounts(first) == [1: 1, 2: 1, 3: 1])
             #expect(try await first.send(["EXISTS", lockKey]).int == 0, "the lock is released")
         }
     }
@@ -213,8 +242,8 @@ import Testing
             Issue.record("no falkordb migrations: \(falkor)")
             return
         }
-        #expect(rows.map { $0["version"] } == [1, 2])
-        #expect(rows.map { $0["name"] } == ["graphiti_indexes", "apex_indexes"])
+        #expect(rows.map { $0["version"] } == [1, 2, 3])
+        #expect(rows.map { $0["name"] } == ["graphiti_indexes", "apex_indexes", "adjacency_summaries"])
         #expect(rows.allSatisfy { $0["state"] == "pending" && $0["checksum"] == .null })
 
         let up = try await ApexBinary.run(["migrate", "up", "--data", try SpecFixtures.temporaryDirectory(), "--graph-url", url])
@@ -267,9 +296,9 @@ import Testing
             }
             let applied = graphSections.flatMap { $0.split(separator: "\n").filter { $0.hasPrefix("applied ") } }
             let versions = applied.compactMap { Int($0.split(separator: " ")[1]) }
-            #expect(versions.sorted() == [1, 2], "\(graphSections)")
+            #expect(versions.sorted() == [1, 2, 3], "\(graphSections)")
             #expect(graphSections.filter { $0.contains("the schema is up to date") }.count == 1, "\(graphSections)")
-            #expect(try await Self.versionCounts(store) == [1: 1, 2: 1])
+            #expect(try await Self.versionCounts(store) == [1: 1, 2: 1, 3: 1])
         }
     }
 }

@@ -48,6 +48,10 @@ import Testing
             try await graph.ingest(request, entities: entities)
             let written = try await Self.dump(graph)
             #expect(written != untouched)
+            // The saga's edges are in their ends' summaries (tagged, so hidden from readers until it commits).
+            let everyone = Set(written.summaries.compactMap { $0.split(separator: " ").first.flatMap { EntityID(String($0)) } })
+            #expect(written.summaries.count > untouched.summaries.count)
+            #expect(try await graph.adjacencyDrift(around: everyone.union(identities.handles.map(\.id)), repair: false) == 0)
             #expect(written.nodes.count == untouched.nodes.count + 1)
 
             try await composed.compensate(saga: sagaID, named: identities.handles, ontology: ontology, now: F.now)
@@ -66,6 +70,8 @@ import Testing
         var facts: [String]
         var ends: [String]
         var relatesTo: [String]
+        /// Each adjacency summary's lines, sorted (their order is FalkorDB's).
+        var summaries: [String]
     }
 
     static func dump(_ graph: FalkorDBStore) async throws -> GraphDump {
@@ -78,6 +84,9 @@ import Testing
                 "MATCH (a)-[f:APEX_FACT]->(b) RETURN a.uuid, b.uuid, f.relation, f.valid_at, f.recorded_at, f.invalid_at, f.fact, f.apex_saga"),
             ends: try await rows("MATCH (a)-[x:APEX_END]->(b) RETURN a.uuid, b.uuid, x.relation, x.invalid_at, x.recorded_at"),
             relatesTo: try await rows(
-                "MATCH (a)-[e:RELATES_TO]->(b) RETURN a.uuid, b.uuid, e.name, e.valid_at, e.invalid_at, e.expired_at, e.fact, e.created_at"))
+                "MATCH (a)-[e:RELATES_TO]->(b) RETURN a.uuid, b.uuid, e.name, e.valid_at, e.invalid_at, e.expired_at, e.fact, e.created_at"),
+            summaries: try await graph.query(CypherQuery("MATCH (s:ApexAdjacency) RETURN s.uuid, s.summary"), readOnly: true).rows.map { row in
+                "\(row.first?.string ?? "?") \((row.last?.string ?? "").split(separator: "\n").sorted())"
+            }.sorted())
     }
 }

@@ -38,11 +38,18 @@ public struct EntityID: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// Parses the 36-character hex form (either case); nil if malformed.
     public init?(_ text: String) {
+        var text = text
+        guard let id = text.withUTF8({ EntityID(utf8: $0) }) else { return nil }
+        self = id
+    }
+
+    /// Parses the 36-character hex form (either case) from its UTF-8 bytes, as readers of raw replies hold it; nil if malformed.
+    public init?(utf8: UnsafeBufferPointer<UInt8>) {
         var high: UInt64 = 0
         var low: UInt64 = 0
         var count = 0
         var digits = 0
-        for byte in text.utf8 {
+        for byte in utf8 {
             defer { count += 1 }
             if count == 8 || count == 13 || count == 18 || count == 23 {
                 guard byte == UInt8(ascii: "-") else { return nil }

@@ -5,9 +5,9 @@ public import ApexMigrations
 /// Statements are separated by a line holding only `;`. Version 1 creates the
 /// indexes graphiti-core 0.31's `build_indices_and_constraints` creates on
 /// FalkorDB, verbatim, so that graphiti's own searches work on apex's graph;
-/// version 2 the indexes apex's own queries use.
+/// version 2 the indexes apex's own queries use; version 3 the adjacency summaries traversals read.
 public enum FalkorDBMigrations {
-    public static let all: [Migration] = [v0001GraphitiIndexes, v0002ApexIndexes]
+    public static let all: [Migration] = [v0001GraphitiIndexes, v0002ApexIndexes, v0003AdjacencySummaries]
 
     /// The fulltext stop words graphiti-core gives FalkorDB (`graphiti_core.driver.falkordb.STOPWORDS`).
     static let stopwords =
@@ -148,6 +148,42 @@ public enum FalkorDBMigrations {
             DROP INDEX FOR (n:Entity) ON (n.apex_key)
             ;
             DROP INDEX FOR (n:Entity) ON (n.apex_type)
+            """
+    )
+
+    /// One `(:ApexAdjacency {uuid, summary})` node per entity with edges, listing its `APEX_FACT` and `APEX_END` edges
+    /// (``AdjacencyItem``), built here from the edges already stored; apex keeps them current on every write after that.
+    ///
+    /// Frozen text, as every applied migration's: the live refresh is ``FalkorDBStore/adjacencyRefresh``.
+    static let v0003AdjacencySummaries = Migration(
+        version: 3,
+        name: "adjacency_summaries",
+        up: """
+            CREATE INDEX FOR (s:ApexAdjacency) ON (s.uuid)
+            ;
+            MATCH (n:Entity)
+            OPTIONAL MATCH (n)-[f:APEX_FACT]->(o:Entity)
+            WITH n, collect('f o ' + o.uuid + ' ' + toString(f.valid_at) + ' ' + coalesce(toString(f.invalid_at), '-') + ' '
+                + toString(f.recorded_at) + ' ' + coalesce(f.apex_saga, '-') + ' ' + f.relation) AS factsOut
+            OPTIONAL MATCH (n)<-[f:APEX_FACT]-(o:Entity)
+            WITH n, factsOut, collect('f i ' + o.uuid + ' ' + toString(f.valid_at) + ' ' + coalesce(toString(f.invalid_at), '-') + ' '
+                + toString(f.recorded_at) + ' ' + coalesce(f.apex_saga, '-') + ' ' + f.relation) AS factsIn
+            OPTIONAL MATCH (n)-[x:APEX_END]->(o:Entity)
+            WITH n, factsOut, factsIn, collect('e o ' + o.uuid + ' - ' + toString(x.invalid_at) + ' '
+                + toString(x.recorded_at) + ' ' + coalesce(x.apex_saga, '-') + ' ' + x.relation) AS endsOut
+            OPTIONAL MATCH (n)<-[x:APEX_END]-(o:Entity)
+            WITH n, factsOut, factsIn, endsOut, collect('e i ' + o.uuid + ' - ' + toString(x.invalid_at) + ' '
+                + toString(x.recorded_at) + ' ' + coalesce(x.apex_saga, '-') + ' ' + x.relation) AS endsIn
+            WITH n, factsOut + factsIn + endsOut + endsIn AS items
+            WHERE size(items) > 0
+            MERGE (s:ApexAdjacency {uuid: n.uuid})
+            SET s.summary = string.join(items, '\\n')
+            """,
+        down: """
+            MATCH (s:ApexAdjacency)
+            DELETE s
+            ;
+            DROP INDEX FOR (s:ApexAdjacency) ON (s.uuid)
             """
     )
 
