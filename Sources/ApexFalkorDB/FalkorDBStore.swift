@@ -12,7 +12,8 @@ public import Logging
 /// - the raw bitemporal record of relations, which apex's answers come from:
 ///   `(:Entity)-[:APEX_FACT {relation, valid_at, recorded_at, invalid_at, fact, source}]->(:Entity)`
 ///   per fact version and `[:APEX_END {relation, invalid_at, recorded_at, source}]` per end record
-///   (times as integer microseconds);
+///   (times as integer microseconds), with one `(:ApexAdjacency {uuid, summary})` node per entity listing its
+///   edges, which traversals read instead of expanding them (``AdjacencyItem``);
 /// - graphiti's view of it: `(:Entity:<Type> {uuid, name, group_id, summary, created_at, name_embedding, ...})`
 ///   nodes with the entity's current properties, and `[:RELATES_TO]` edges whose `expired_at` is
 ///   null for exactly the relation instances as known now (see ``RelatesToProjection``).
