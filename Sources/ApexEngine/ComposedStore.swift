@@ -92,11 +92,10 @@ public struct ComposedStore: TemporalStore {
         guard includeFacts, let handle = recorded.entity else { return recorded }
         // The sagas hidden as of the records' own read: a write is seen in both stores or in neither.
         let graph = try await visibleGraph(as: recorded.sagaVisibility)
-        async let facts = graph.facts(touching: handle.id, knownAt: knownAt)
-        async let ends = graph.ends(touching: handle.id, knownAt: knownAt)
+        let (facts, ends) = try await graph.factsAndEnds(touching: handle.id, knownAt: knownAt)
         // The record store's watermark covers the facts too (it rises with every record an ingest names).
         return EntitySnapshot(
-            ontologySource: recorded.ontologySource, entity: handle, versions: recorded.versions, facts: try await facts, ends: try await ends,
+            ontologySource: recorded.ontologySource, entity: handle, versions: recorded.versions, facts: facts, ends: ends,
             seesEveryRow: recorded.seesEveryRow)
     }
 
@@ -115,6 +114,10 @@ public struct ComposedStore: TemporalStore {
 
     public func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd] {
         try await visibleGraph().ends(touching: entity, knownAt: knownAt)
+    }
+
+    public func factsAndEnds(touching entity: EntityID, knownAt: Timestamp) async throws -> (facts: [FactVersion], ends: [FactEnd]) {
+        try await visibleGraph().factsAndEnds(touching: entity, knownAt: knownAt)
     }
 
     public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {

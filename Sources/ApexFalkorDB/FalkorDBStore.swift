@@ -4,6 +4,7 @@ public import ApexPorts
 public import ApexRESP
 import Foundation
 public import Logging
+import Synchronization
 
 /// The graph store on FalkorDB: facts and ends as a Cypher graph in graphiti-core's layout (DESIGN.md, "Identity and time").
 ///
@@ -133,13 +134,7 @@ public struct FalkorDBStore: GraphWriter {
     /// The query with every fact and end filter (`v.recorded_at <= $known`, apex's own text) also requiring that the saga
     /// tagging the edge, if any, is visible: at or before the horizon and not hidden. Both travel as parameters.
     func visible(_ query: CypherQuery) -> CypherQuery {
-        guard let visibility, query.text.contains(".recorded_at <= $known") else { return query }
-        var text = query.text
-        for variable in ["f", "x", "n"] {
-            text = text.replacingOccurrences(
-                of: "\(variable).recorded_at <= $known",
-                with: "\(variable).recorded_at <= $known AND (\(variable).apex_saga IS NULL OR (\(variable).apex_saga <= $apex_horizon AND NOT \(variable).apex_saga IN $apex_hidden))")
-        }
+        guard let visibility, let text = Self.visibleText(query.text) else { return query }
         return CypherQuery(
             text,
             query.parameters + [
@@ -147,6 +142,29 @@ public struct FalkorDBStore: GraphWriter {
                 ("apex_hidden", .list(visibility.hidden.sorted().map { .string($0.description) })),
             ])
     }
+
+    /// The text of a query with the saga filter added to its fact and end filters, or nil when it has none; each text is
+    /// rewritten once (they are apex's own, so few), since Foundation's search and replace cost a read more than parsing its reply.
+    static func visibleText(_ text: String) -> String? {
+        if let known = visibleTexts.withLock({ $0[text] }) { return known }
+        var rewritten: String?
+        if text.contains(".recorded_at <= $known") {
+            var filtered = text
+            for variable in ["f", "x", "n"] {
+                filtered = filtered.replacingOccurrences(
+                    of: "\(variable).recorded_at <= $known",
+                    with: "\(variable).recorded_at <= $known AND (\(variable).apex_saga IS NULL OR (\(variable).apex_saga <= $apex_horizon AND NOT \(variable).apex_saga IN $apex_hidden))")
+            }
+            rewritten = filtered
+        }
+        visibleTexts.withLock { texts in
+            if texts.count < 1_024 { texts[text] = .some(rewritten) }
+        }
+        return rewritten
+    }
+
+    /// ``visibleText(_:)``'s answers so far, by query text.
+    private static let visibleTexts = Mutex<[String: String?]>([:])
 
     /// Sends one command, turning the client's errors into the store's sentences.
     func send(_ command: [String]) async throws -> RESPValue {

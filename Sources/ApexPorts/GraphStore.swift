@@ -12,6 +12,9 @@ public protocol GraphStore: Sendable {
     /// Every `end` record in which the entity is the source or the target, recorded at or before `knownAt`.
     func ends(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactEnd]
 
+    /// What ``facts(touching:knownAt:)`` and ``ends(touching:knownAt:)`` answer, in one read where the store can (a snapshot's).
+    func factsAndEnds(touching entity: EntityID, knownAt: Timestamp) async throws -> (facts: [FactVersion], ends: [FactEnd])
+
     /// Every fact version touching any of `entities`, each once, recorded at or before `knownAt` (one level of a traversal).
     func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion]
 
@@ -46,6 +49,13 @@ public protocol GraphStore: Sendable {
 }
 
 extension GraphStore {
+    /// The two reads side by side, for stores without one read of both.
+    public func factsAndEnds(touching entity: EntityID, knownAt: Timestamp) async throws -> (facts: [FactVersion], ends: [FactEnd]) {
+        async let facts = facts(touching: entity, knownAt: knownAt)
+        async let ends = ends(touching: entity, knownAt: knownAt)
+        return (try await facts, try await ends)
+    }
+
     /// One read per entity, for stores without a batched query; a fact between two of them is kept once.
     public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
         let wanted = Set(entities)
