@@ -8,11 +8,6 @@ extension FalkorDBStore {
 
     /// Every fact version touching any of `entities`, recorded by `knownAt`, each once.
     public func facts(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactVersion] {
-        try await facts(touchingAny: entities, knownAt: knownAt, validBy: nil)
-    }
-
-    /// Every fact version touching any of `entities`, recorded by `knownAt` and valid by `validBy` (when given), each once.
-    func facts(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?) async throws -> [FactVersion] {
         guard !entities.isEmpty else { return [] }
         // Without the later facts that may supersede each version: FalkorDB 4.16 takes tens of milliseconds
         // for that as a subquery per row; the engine asks for the bounded ones in one batch (earliestFacts).
@@ -21,14 +16,11 @@ extension FalkorDBStore {
                 """
                 UNWIND $ids AS id
                 MATCH (:Entity {uuid: id})-[f:APEX_FACT]-(:Entity)
-                WHERE f.recorded_at <= $known AND ($valid IS NULL OR f.valid_at <= $valid)
+                WHERE f.recorded_at <= $known
                 WITH f, startNode(f) AS a, endNode(f) AS b
                 RETURN id(f), f.relation, a.uuid, b.uuid, f.valid_at, f.invalid_at, f.recorded_at, f.fact
                 """,
-                [
-                    ("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds)),
-                    ("valid", validBy.map { .integer($0.microseconds) } ?? .null),
-                ]),
+                [("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds))]),
             readOnly: true, scalars: true)
         // An edge between two of the entities comes once per end.
         var seen = Set<Int64>()
@@ -98,40 +90,16 @@ extension FalkorDBStore {
 
     /// Every end record touching any of `entities`, recorded by `knownAt`, each once.
     public func ends(touchingAny entities: [EntityID], knownAt: Timestamp) async throws -> [FactEnd] {
-        try await ends(touchingAny: entities, knownAt: knownAt, validBy: nil)
-    }
-
-    /// Every end record touching any of `entities`, recorded by `knownAt`, each once; with `validBy`, without those that
-    /// close an instance beginning after it (a fact of the pair valid after `validBy` and before the end).
-    func ends(touchingAny entities: [EntityID], knownAt: Timestamp, validBy: Timestamp?) async throws -> [FactEnd] {
         guard !entities.isEmpty else { return [] }
-        let ids: CypherValue = .list(entities.map { .string($0.description) })
-        let query: CypherQuery
-        if let validBy {
-            query = CypherQuery(
-                """
-                UNWIND $ids AS id
-                MATCH (e:Entity {uuid: id})-[x:APEX_END]-(:Entity)
-                WHERE x.recorded_at <= $known
-                WITH x, startNode(x) AS a, endNode(x) AS b
-                OPTIONAL MATCH (a)-[n:APEX_FACT]->(b)
-                WHERE n.relation = x.relation AND n.valid_at > $valid AND n.valid_at < x.invalid_at AND n.recorded_at <= $known
-                WITH x, a, b, count(n) AS closing
-                WHERE closing = 0
-                RETURN id(x), x.relation, a.uuid, b.uuid, x.invalid_at, x.recorded_at
-                """,
-                [("ids", ids), ("known", .integer(knownAt.microseconds)), ("valid", .integer(validBy.microseconds))])
-        } else {
-            query = CypherQuery(
-                """
-                UNWIND $ids AS id
-                MATCH (e:Entity {uuid: id})-[x:APEX_END]-(:Entity)
-                WHERE x.recorded_at <= $known
-                WITH x, startNode(x) AS a, endNode(x) AS b
-                RETURN id(x), x.relation, a.uuid, b.uuid, x.invalid_at, x.recorded_at
-                """,
-                [("ids", ids), ("known", .integer(knownAt.microseconds))])
-        }
+        let query = CypherQuery(
+            """
+            UNWIND $ids AS id
+            MATCH (e:Entity {uuid: id})-[x:APEX_END]-(:Entity)
+            WHERE x.recorded_at <= $known
+            WITH x, startNode(x) AS a, endNode(x) AS b
+            RETURN id(x), x.relation, a.uuid, b.uuid, x.invalid_at, x.recorded_at
+            """,
+            [("ids", .list(entities.map { .string($0.description) })), ("known", .integer(knownAt.microseconds))])
         let result = try await self.query(query, readOnly: true, scalars: true)
         var seen = Set<Int64>()
         return try Self.distinct(result.rows, seen: &seen).map { row in
