@@ -161,9 +161,11 @@ check_server() {
     sleep 0.2
   done
   [ -n "$port" ] || { cat "$log"; echo "apex serve did not start listening"; exit 1; }
+  # One worker: with two, the tool's threads parse Python source at once and CPython 3.11.7 (the venv's) can fail its own
+  # `ast.parse` with "AST constructor recursion depth mismatch" (CPython gh-106905), a crash of the tool, not a finding.
   (cd "$data" && "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --max-examples 40 --workers 2 --seed 1)
+    --max-examples 40 --workers 1 --seed 1)
   echo "schemathesis on $name: no server errors and no response outside the schema"
   kill -TERM "$server"
   wait "$server" || { cat "$log"; echo "apex serve did not stop cleanly"; exit 1; }
