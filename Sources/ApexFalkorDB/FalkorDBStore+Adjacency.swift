@@ -7,13 +7,11 @@ extension FalkorDBStore {
     /// Called after every change to those edges, for both ends of each edge
     /// changed: each summary is rebuilt whole from the edges in one query, so a
     /// refresh is idempotent and two writers' refreshes of one entity leave it
-    /// right whichever runs last (FalkorDB runs write queries one at a time). An
-    /// entity without an `Entity` node (undone by a compensation) loses its summary.
+    /// right whichever runs last (FalkorDB runs write queries one at a time). A
+    /// summary goes with its `Entity` node, in the query that deletes the node.
     func refreshAdjacency(of entities: Set<EntityID>) async throws {
         for chunk in entities.sorted().chunked(Self.batchSize) {
-            let ids: CypherValue = .list(chunk.map { .string($0.description) })
-            try await query(CypherQuery(Self.adjacencyRefresh, [("ids", ids), ("newline", .string("\n"))]))
-            try await query(CypherQuery(Self.adjacencyCleanup, [("ids", ids)]))
+            try await query(CypherQuery(Self.adjacencyRefresh, [("ids", .list(chunk.map { .string($0.description) })), ("newline", .string("\n"))]))
         }
     }
 
@@ -47,11 +45,10 @@ extension FalkorDBStore {
     /// How many of `entities` have a summary other than their edges make now (a missing one counts when they have edges);
     /// rebuilt when `repair` is set. `apex verify` asks, so that a write that failed between its edges and their summaries shows.
     func adjacencyDrift(around entities: Set<EntityID>, repair: Bool) async throws -> Int {
-        let check = Self.adjacencyItems + "\nOPTIONAL MATCH (s:ApexAdjacency {uuid: n.uuid})\nRETURN n.uuid, string.join(items, $newline), s.summary"
         var differing = Set<EntityID>()
         for chunk in entities.sorted().chunked(Self.batchSize) {
             let result = try await query(
-                CypherQuery(check, [("ids", .list(chunk.map { .string($0.description) })), ("newline", .string("\n"))]), readOnly: true,
+                CypherQuery(Self.adjacencyCheck, [("ids", .list(chunk.map { .string($0.description) })), ("newline", .string("\n"))]), readOnly: true,
                 scalars: true)
             for row in result.rows where row.count == 3 {
                 guard let entity = row[0].string.flatMap(EntityID.init) else { continue }
@@ -66,6 +63,10 @@ extension FalkorDBStore {
 
     /// Rebuilds the summaries of the entities `$ids` that have an `Entity` node: one line per edge (``AdjacencyItem``).
     static let adjacencyRefresh = adjacencyItems + "\nMERGE (s:ApexAdjacency {uuid: n.uuid})\nSET s.summary = string.join(items, $newline)"
+
+    /// Each entity of `$ids` that has an `Entity` node, the summary its edges make now, and the stored one.
+    static let adjacencyCheck =
+        adjacencyItems + "\nOPTIONAL MATCH (s:ApexAdjacency {uuid: n.uuid})\nRETURN n.uuid, string.join(items, $newline), s.summary"
 
     /// The lines of the summaries of the entities `$ids` that have an `Entity` node, as `n` and `items`.
     static let adjacencyItems = """
@@ -84,15 +85,5 @@ extension FalkorDBStore {
         WITH n, factsOut, factsIn, endsOut, collect('e i ' + o.uuid + ' - ' + toString(x.invalid_at) + ' '
             + toString(x.recorded_at) + ' ' + coalesce(x.apex_saga, '-') + ' ' + x.relation) AS endsIn
         WITH n, factsOut + factsIn + endsOut + endsIn AS items
-        """
-
-    /// Deletes the summaries of the entities `$ids` that no longer have an `Entity` node.
-    static let adjacencyCleanup = """
-        UNWIND $ids AS id
-        MATCH (s:ApexAdjacency {uuid: id})
-        OPTIONAL MATCH (n:Entity {uuid: id})
-        WITH s, n
-        WHERE n IS NULL
-        DELETE s
         """
 }

@@ -80,7 +80,8 @@ extension FalkorDBStore {
                     """
                     UNWIND $ids AS id
                     MATCH (n:Entity {uuid: id})
-                    DETACH DELETE n
+                    OPTIONAL MATCH (s:ApexAdjacency {uuid: id})
+                    DETACH DELETE n, s
                     """,
                     [("ids", .list(batch.map { .string($0.description) }))]))
         }

@@ -6,7 +6,7 @@ extension FalkorDBStore {
     ///
     /// In order, each step idempotent: the `APEX_FACT`, `APEX_END` and
     /// `RELATES_TO` edges tagged with the saga go; the `RELATES_TO` edges it
-    /// expired are current again; the nodes it created go with their edges;
+    /// expired are current again; the nodes it created go with their edges and adjacency summaries;
     /// the adjacency summaries around them are rebuilt; the surviving nodes
     /// get their properties from `entities`; and the projection around them is refreshed, which changes nothing when the
     /// saga's refresh had finished.
@@ -57,7 +57,8 @@ extension FalkorDBStore {
         UNWIND $ids AS id
         MATCH (n:Entity {uuid: id})
         WHERE n.apex_saga = $saga
-        DETACH DELETE n
+        OPTIONAL MATCH (s:ApexAdjacency {uuid: id})
+        DETACH DELETE n, s
         """,
     ]
 }
