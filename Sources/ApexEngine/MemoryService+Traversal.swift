@@ -24,6 +24,10 @@ extension MemoryService {
         let explicit = knownAt != nil
         let knownAt = knownAt ?? now
         let at = at ?? now
+        // Without a cache, the second level is read beside the start's snapshot, with the superseding relations of the
+        // ontology last seen; it is used only if the snapshot's ontology has the same.
+        let guessedLaterOf = depth >= 2 && cache == nil ? ontologyCache.current?.stored.ontology.supersedingCardinalities : nil
+        async let ahead = secondLevel(from: ref, knownAt: knownAt, validBy: at, laterOf: guessedLaterOf)
         let (ontology, start, snapshot) = try await existingEntity(ref, at: at, knownAt: knownAt, explicitKnownAt: explicit)
         let filter = relations.flatMap { $0.isEmpty ? nil : Set($0) }
         for relation in filter ?? [] where ontology.relationType(relation) == nil { throw QueryError.unknownRelationType(relation) }
@@ -43,6 +47,12 @@ extension MemoryService {
                 // With a cache, each entity of the frontier is one entry: no store read when they are all cached.
                 let (facts, ends) = try await cachedRelations(of: frontier, knownAt: knownAt, explicitKnownAt: explicit)
                 instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt)
+            } else if level == 2, guessedLaterOf == ontology.supersedingCardinalities, let read = try await ahead {
+                // What the read ahead found around the frontier is what a read of the frontier answers (see `relations(twoStepsFrom:)`).
+                let wanted = Set(ids)
+                instances = RelationResolver.instances(
+                    facts: read.facts.filter { wanted.contains($0.from.id) || wanted.contains($0.to.id) },
+                    ends: read.ends.filter { wanted.contains($0.from) || wanted.contains($0.to) }, knownAt: knownAt)
             } else {
                 // Only instances valid at `at` lead further: facts valid later need not be read.
                 let read = try await store.relations(touchingAny: ids, knownAt: knownAt, validBy: at, laterOf: ontology.supersedingCardinalities)
@@ -74,6 +84,12 @@ extension MemoryService {
         }.map { unsorted[$0] }
         return NeighborsAnswer(
             entity: start, at: at, knownAt: knownAt, depth: depth, direction: direction, relations: filter.map { $0.sorted() }, neighbors: neighbors)
+    }
+
+    /// The second level of a traversal from `ref` (``TemporalStore/relations(twoStepsFrom:knownAt:validBy:laterOf:)``), or nil without `laterOf`.
+    func secondLevel(from ref: EntityRef, knownAt: Timestamp, validBy: Timestamp, laterOf: [String: Cardinality]?) async throws -> TouchingRelations? {
+        guard let laterOf else { return nil }
+        return try await store.relations(twoStepsFrom: ref, knownAt: knownAt, validBy: validBy, laterOf: laterOf)
     }
 
     /// The facts and ends touching the entities, from their cached snapshots (read and filled where missing), a fact between

@@ -8,7 +8,17 @@ public import ApexCore
 public protocol TemporalStore:
     RecordStore, GraphStore, AnalyticsStore, DocumentStore, SnapshotReader, SagaLog, IdempotencyStore, VersionDumpReader, RelationDumpReader,
     DocumentDumpReader, MoveStateStore
-{}
+{
+    /// The second level of a traversal from `ref`, read without waiting for the first to be resolved: what
+    /// ``GraphStore/relations(touchingAny:knownAt:validBy:laterOf:)`` answers for every entity at the other end of a fact
+    /// of `ref` valid by `validBy` and recorded by `knownAt` (a superset of the first level's frontier); nil when no
+    /// entity has that type and key, or when the store does not read ahead.
+    ///
+    /// The engine reads it beside the start's snapshot and keeps what touches the frontier the snapshot resolves: every
+    /// version and end of a pair comes with either of its entities, so what it keeps is what a read of the frontier answers.
+    func relations(twoStepsFrom ref: EntityRef, knownAt: Timestamp, validBy: Timestamp, laterOf: [String: Cardinality]) async throws
+        -> TouchingRelations?
+}
 
 extension TemporalStore {
     /// Composes the snapshot from the separate reads (for adapters whose stores are apart).
@@ -27,3 +37,12 @@ extension TemporalStore {
     }
 }
 
+extension TemporalStore {
+    /// None: the engine reads the second level from the resolved frontier. Reading ahead pays where a round trip to a
+    /// server can overlap the snapshot's (PostgreSQL); measured on the embedded store and on FalkorDB, it cost more than it saved.
+    public func relations(twoStepsFrom ref: EntityRef, knownAt: Timestamp, validBy: Timestamp, laterOf: [String: Cardinality]) async throws
+        -> TouchingRelations?
+    {
+        nil
+    }
+}

@@ -17,22 +17,48 @@ extension PostgresStore {
         return try await relations(statement, laterOf: laterOf)
     }
 
+    /// The second level from `ref` in one statement: ``TouchingRelationsStatement`` over the entities at the other end of its facts.
+    public func relations(twoStepsFrom ref: EntityRef, knownAt: Timestamp, validBy: Timestamp, laterOf: [String: Cardinality]) async throws
+        -> TouchingRelations?
+    {
+        // No stored type or key has NUL (the record decoder refuses it); PostgreSQL could not even compare it.
+        if ref.type.containsNUL || ref.key.containsNUL { return nil }
+        let statement = TwoStepsStatement(
+            type: ref.type, key: ref.key, knownAt: knownAt.microseconds, bySource: laterOf.filter { $0.value.supersedesBySource }.map(\.key),
+            validBy: validBy.microseconds, byTarget: laterOf.filter { $0.value.supersedesByTarget }.map(\.key))
+        let (row, refs) = try await onConnection { [entityRefs] connection, logger in
+            guard let row = try await Array(connection.execute(statement, logger: logger)).first else {
+                throw PostgresStoreError.corruptRow(reason: "the two-steps traversal query returned no row")
+            }
+            return (row, try await Self.refs(of: row.columns, entityRefs, connection, logger))
+        }
+        guard row.found else { return nil }
+        return try row.columns.relations(refs: refs, laterOf: laterOf)
+    }
+
     func relations(_ statement: TouchingRelationsStatement, laterOf: [String: Cardinality]) async throws -> TouchingRelations {
         let (columns, refs) = try await onConnection { [entityRefs] connection, logger in
             guard let columns = try await Array(connection.execute(statement, logger: logger)).first else {
                 throw PostgresStoreError.corruptRow(reason: "the traversal level query returned no row")
             }
-            var ids = Set(columns.from)
-            ids.formUnion(columns.to)
-            var (refs, missing) = entityRefs.lookUp(ids)
-            if !missing.isEmpty {
-                let found = try await Self.entityRefs(connection, missing, logger)
-                entityRefs.remember(found)
-                refs.merge(found) { kept, _ in kept }
-            }
-            return (columns, refs)
+            return (columns, try await Self.refs(of: columns, entityRefs, connection, logger))
         }
         return try columns.relations(refs: refs, laterOf: laterOf)
+    }
+
+    /// The types and keys of the facts' entities: from ``EntityRefCache``, and from one more read for ids it lacks.
+    static func refs(of columns: TouchingRelationColumns, _ entityRefs: EntityRefCache, _ connection: PostgresConnection, _ logger: Logger)
+        async throws -> [EntityID: EntityRef]
+    {
+        var ids = Set(columns.from)
+        ids.formUnion(columns.to)
+        var (refs, missing) = entityRefs.lookUp(ids)
+        if !missing.isEmpty {
+            let found = try await Self.entityRefs(connection, missing, logger)
+            entityRefs.remember(found)
+            refs.merge(found) { kept, _ in kept }
+        }
+        return refs
     }
 
     /// The types and keys of `ids`, in one statement.
@@ -167,6 +193,11 @@ struct TouchingRelationsStatement: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         var cells = row.makeIterator()
+        return try Self.decodeColumns(&cells)
+    }
+
+    /// The thirteen array columns of the statement's row, from `cells`.
+    static func decodeColumns(_ cells: inout PostgresRow.Iterator) throws -> TouchingRelationColumns {
         func ids() throws -> [EntityID] { try PostgresStore.cell(&cells, [UUID].self).map(EntityID.init(uuid:)) }
         func times() throws -> [Int64] { try PostgresStore.cell(&cells, [Int64].self) }
         return TouchingRelationColumns(
@@ -174,5 +205,49 @@ struct TouchingRelationsStatement: PostgresPreparedStatement {
             recordedAt: try times(), laterFromSource: try times(), laterToTarget: try times(),
             endRelation: try PostgresStore.cell(&cells, [String].self), endFrom: try ids(), endTo: try ids(), endInvalidAt: try times(),
             endRecordedAt: try times())
+    }
+}
+
+/// ``TouchingRelationsStatement`` over the entities at the other end of the facts of the entity with type $1 and key $6
+/// valid by $4 and recorded by $2 (``PostgresStore/relations(twoStepsFrom:knownAt:validBy:laterOf:)``), with whether that
+/// entity exists as a last column.
+struct TwoStepsStatement: PostgresPreparedStatement {
+    static let name = "apex_two_steps_v1"
+    static let sql = """
+        WITH start AS (SELECT id FROM entities WHERE type = $1 AND key = $6),
+        around AS (
+            SELECT coalesce(array_agg(DISTINCT other), '{}') AS ids FROM (
+                SELECT f.to_id AS other FROM facts f JOIN start s ON f.from_id = s.id WHERE f.valid_at <= $4 AND f.recorded_at <= $2
+                UNION ALL
+                SELECT f.from_id FROM facts f JOIN start s ON f.to_id = s.id WHERE f.valid_at <= $4 AND f.recorded_at <= $2) o
+        ), \(TouchingRelationsStatement.sql.dropFirst("WITH ".count).replacingOccurrences(of: "ANY($1)", with: "ANY((SELECT ids FROM around)::uuid[])")
+            .replacingOccurrences(of: "SELECT f.*, e.* FROM", with: "SELECT f.*, e.*, s.* FROM")),
+            (SELECT EXISTS (SELECT 1 FROM start)) s
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .textArray, .int8, .textArray, .text]
+    typealias Row = (columns: TouchingRelationColumns, found: Bool)
+
+    let type: String
+    let key: String
+    let knownAt: Int64
+    let bySource: [String]
+    let validBy: Int64
+    let byTarget: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(type)
+        binds.append(knownAt)
+        binds.append(bySource)
+        binds.append(validBy)
+        binds.append(byTarget)
+        binds.append(key)
+        return binds
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        var cells = row.makeIterator()
+        let columns = try TouchingRelationsStatement.decodeColumns(&cells)
+        return (columns, try PostgresStore.cell(&cells, Bool.self))
     }
 }

@@ -42,6 +42,12 @@ extension MovingStore {
         try await truth().relations(touchingAny: entities, knownAt: knownAt, validBy: validBy, laterOf: laterOf)
     }
 
+    public func relations(twoStepsFrom ref: EntityRef, knownAt: Timestamp, validBy: Timestamp, laterOf: [String: Cardinality]) async throws
+        -> TouchingRelations?
+    {
+        try await truth().relations(twoStepsFrom: ref, knownAt: knownAt, validBy: validBy, laterOf: laterOf)
+    }
+
     public func earliestFact(relation: String, side: FactSide, entity: EntityID, after: Timestamp, knownAt: Timestamp) async throws -> Timestamp? {
         try await truth().earliestFact(relation: relation, side: side, entity: entity, after: after, knownAt: knownAt)
     }
