@@ -87,6 +87,10 @@ public struct ComposedStore: TemporalStore {
         return usage
     }
 
+    /// The facts live in the graph store: one entity's level read (on FalkorDB, its adjacency summary) costs less than
+    /// its facts with their text, which a traversal does not show.
+    public var startsTraversalsWithLevelReads: Bool { true }
+
     public func snapshot(of ref: EntityRef, property: String?, includeFacts: Bool, knownAt: Timestamp) async throws -> EntitySnapshot {
         let recorded = try await records.snapshot(of: ref, property: property, includeFacts: false, knownAt: knownAt)
         guard includeFacts, let handle = recorded.entity else { return recorded }

@@ -28,7 +28,7 @@ extension MemoryService {
         // ontology last seen; it is used only if the snapshot's ontology has the same.
         let guessedLaterOf = depth >= 2 && cache == nil ? ontologyCache.current?.stored.ontology.supersedingCardinalities : nil
         async let ahead = secondLevel(from: ref, knownAt: knownAt, validBy: at, laterOf: guessedLaterOf)
-        let (ontology, start, snapshot) = try await existingEntity(ref, at: at, knownAt: knownAt, explicitKnownAt: explicit)
+        let (ontology, start, startInstances, startLaterFacts) = try await traversalStart(ref, at: at, knownAt: knownAt, explicitKnownAt: explicit)
         let filter = relations.flatMap { $0.isEmpty ? nil : Set($0) }
         for relation in filter ?? [] where ontology.relationType(relation) == nil { throw QueryError.unknownRelationType(relation) }
 
@@ -41,8 +41,8 @@ extension MemoryService {
             var local = LocalLaterFacts()
             if level == 1 {
                 // The start's own facts came with the read that checked it exists.
-                instances = snapshot.relationInstances(knownAt: knownAt)
-                local = LocalLaterFacts(facts: snapshot.facts, complete: [start.id], knownAt: knownAt)
+                instances = startInstances
+                local = startLaterFacts
             } else if cache != nil {
                 // With a cache, each entity of the frontier is one entry: no store read when they are all cached.
                 let (facts, ends) = try await cachedRelations(of: frontier, knownAt: knownAt, explicitKnownAt: explicit)
@@ -84,6 +84,26 @@ extension MemoryService {
         }.map { unsorted[$0] }
         return NeighborsAnswer(
             entity: start, at: at, knownAt: knownAt, depth: depth, direction: direction, relations: filter.map { $0.sorted() }, neighbors: neighbors)
+    }
+
+    /// The ontology, the start of a traversal, the first level's instances (without their supersession settled) and the
+    /// later facts known without asking the store; throws as ``existingEntity(_:at:knownAt:explicitKnownAt:)`` does.
+    ///
+    /// Where the store says so (``TemporalStore/startsTraversalsWithLevelReads``), the start's facts are a level read
+    /// (valid by `at`) after a snapshot without facts; when that shows no record by `at`, the whole snapshot decides which error it is.
+    func traversalStart(_ ref: EntityRef, at: Timestamp, knownAt: Timestamp, explicitKnownAt: Bool) async throws
+        -> (Ontology, EntityHandle, [RelationInstance], LocalLaterFacts)
+    {
+        if cache == nil, store.startsTraversalsWithLevelReads {
+            let (ontology, handle, recorded) = try await fetch(ref, property: nil, includeFacts: false, knownAt: knownAt, explicitKnownAt: explicitKnownAt)
+            let read = try await store.relations(touchingAny: [handle.id], knownAt: knownAt, validBy: at, laterOf: ontology.supersedingCardinalities)
+            if let first = RelationResolver.firstValidAt(versions: recorded.versions, facts: read.facts, knownAt: knownAt), first <= at {
+                return (ontology, handle, RelationResolver.instances(facts: read.facts, ends: read.ends, knownAt: knownAt), LocalLaterFacts())
+            }
+        }
+        let (ontology, handle, snapshot) = try await existingEntity(ref, at: at, knownAt: knownAt, explicitKnownAt: explicitKnownAt)
+        let local = LocalLaterFacts(facts: snapshot.facts, complete: [handle.id], knownAt: knownAt)
+        return (ontology, handle, snapshot.relationInstances(knownAt: knownAt), local)
     }
 
     /// The second level of a traversal from `ref` (``TemporalStore/relations(twoStepsFrom:knownAt:validBy:laterOf:)``), or nil without `laterOf`.

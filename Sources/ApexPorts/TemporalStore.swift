@@ -18,6 +18,11 @@ public protocol TemporalStore:
     /// version and end of a pair comes with either of its entities, so what it keeps is what a read of the frontier answers.
     func relations(twoStepsFrom ref: EntityRef, knownAt: Timestamp, validBy: Timestamp, laterOf: [String: Cardinality]) async throws
         -> TouchingRelations?
+
+    /// Whether a traversal should read its start's facts as a level (``GraphStore/relations(touchingAny:knownAt:validBy:laterOf:)``)
+    /// beside a snapshot without facts, rather than in the snapshot: where the facts live apart and a level read of one
+    /// entity costs less than reading all its facts with their text.
+    var startsTraversalsWithLevelReads: Bool { get }
 }
 
 extension TemporalStore {
@@ -35,6 +40,11 @@ extension TemporalStore {
         let ends = facts.isEmpty ? [] : try await ends(touching: handle.id, knownAt: knownAt)
         return EntitySnapshot(ontologySource: source, entity: handle, versions: versions, facts: facts, ends: ends)
     }
+}
+
+extension TemporalStore {
+    /// A store that holds everything reads a traversal's start in its snapshot, in one read.
+    public var startsTraversalsWithLevelReads: Bool { false }
 }
 
 extension TemporalStore {
