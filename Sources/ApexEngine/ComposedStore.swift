@@ -108,9 +108,13 @@ public struct ComposedStore: TemporalStore {
     /// The graph as readers see it: without the facts and ends of sagas that have not passed the record store's
     /// transaction (as of `visibility`, or of a read of the log now).
     func visibleGraph(as visibility: SagaVisibility? = nil) async throws -> any GraphWriter {
-        if let visibility { return graph.reading(as: visibility) }
+        if let visibility = visibility ?? Self.readingAs { return graph.reading(as: visibility) }
         return graph.reading(as: try await records.sagaVisibility())
     }
+
+    /// The saga visibility a task's graph reads use instead of reading the log again: a traversal sets the one its start's
+    /// snapshot read (the record store returns it with the snapshot), so that every level sees the sagas as of that read.
+    @TaskLocal static var readingAs: SagaVisibility?
 
     public func facts(touching entity: EntityID, knownAt: Timestamp) async throws -> [FactVersion] {
         try await visibleGraph().facts(touching: entity, knownAt: knownAt)

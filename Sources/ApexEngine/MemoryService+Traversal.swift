@@ -28,7 +28,24 @@ extension MemoryService {
         // ontology last seen; it is used only if the snapshot's ontology has the same.
         let guessedLaterOf = depth >= 2 && cache == nil ? ontologyCache.current?.stored.ontology.supersedingCardinalities : nil
         async let ahead = secondLevel(from: ref, knownAt: knownAt, validBy: at, laterOf: guessedLaterOf)
-        let (ontology, start, startInstances, startLaterFacts) = try await traversalStart(ref, at: at, knownAt: knownAt, explicitKnownAt: explicit)
+        let (ontology, start, startInstances, startLaterFacts, visibility) = try await traversalStart(
+            ref, at: at, knownAt: knownAt, explicitKnownAt: explicit)
+        // The second level follows the first at once: waiting for the read ahead here costs nothing.
+        let readAhead = guessedLaterOf == ontology.supersedingCardinalities ? try await ahead : nil
+        return try await ComposedStore.$readingAs.withValue(visibility) {
+            try await neighbors(
+                from: start, ontology: ontology, startInstances: startInstances, startLaterFacts: startLaterFacts, readAhead: readAhead,
+                at: at, knownAt: knownAt, explicitKnownAt: explicit, depth: depth, relations: relations, direction: direction)
+        }
+    }
+
+    /// The traversal from its start's first level (``neighbors(of:at:knownAt:depth:relations:direction:)``), with the second
+    /// level when it was read ahead.
+    private func neighbors(
+        from start: EntityHandle, ontology: Ontology, startInstances: [RelationInstance], startLaterFacts: LocalLaterFacts,
+        readAhead: TouchingRelations?, at: Timestamp, knownAt: Timestamp, explicitKnownAt explicit: Bool, depth: Int,
+        relations: [String]?, direction: TraversalDirection
+    ) async throws -> NeighborsAnswer {
         let filter = relations.flatMap { $0.isEmpty ? nil : Set($0) }
         for relation in filter ?? [] where ontology.relationType(relation) == nil { throw QueryError.unknownRelationType(relation) }
 
@@ -47,7 +64,7 @@ extension MemoryService {
                 // With a cache, each entity of the frontier is one entry: no store read when they are all cached.
                 let (facts, ends) = try await cachedRelations(of: frontier, knownAt: knownAt, explicitKnownAt: explicit)
                 instances = RelationResolver.instances(facts: facts, ends: ends, knownAt: knownAt)
-            } else if level == 2, guessedLaterOf == ontology.supersedingCardinalities, let read = try await ahead {
+            } else if level == 2, let read = readAhead {
                 // What the read ahead found around the frontier is what a read of the frontier answers (see `relations(twoStepsFrom:)`).
                 let wanted = Set(ids)
                 instances = RelationResolver.instances(
@@ -91,19 +108,24 @@ extension MemoryService {
     ///
     /// Where the store says so (``TemporalStore/startsTraversalsWithLevelReads``), the start's facts are a level read
     /// (valid by `at`) after a snapshot without facts; when that shows no record by `at`, the whole snapshot decides which error it is.
+    ///
+    /// The last value is the saga visibility the snapshot without facts was read with, for the graph reads that follow.
     func traversalStart(_ ref: EntityRef, at: Timestamp, knownAt: Timestamp, explicitKnownAt: Bool) async throws
-        -> (Ontology, EntityHandle, [RelationInstance], LocalLaterFacts)
+        -> (Ontology, EntityHandle, [RelationInstance], LocalLaterFacts, SagaVisibility?)
     {
         if cache == nil, store.startsTraversalsWithLevelReads {
             let (ontology, handle, recorded) = try await fetch(ref, property: nil, includeFacts: false, knownAt: knownAt, explicitKnownAt: explicitKnownAt)
-            let read = try await store.relations(touchingAny: [handle.id], knownAt: knownAt, validBy: at, laterOf: ontology.supersedingCardinalities)
+            let read = try await ComposedStore.$readingAs.withValue(recorded.sagaVisibility) {
+                try await store.relations(touchingAny: [handle.id], knownAt: knownAt, validBy: at, laterOf: ontology.supersedingCardinalities)
+            }
             if let first = RelationResolver.firstValidAt(versions: recorded.versions, facts: read.facts, knownAt: knownAt), first <= at {
-                return (ontology, handle, RelationResolver.instances(facts: read.facts, ends: read.ends, knownAt: knownAt), LocalLaterFacts())
+                let instances = RelationResolver.instances(facts: read.facts, ends: read.ends, knownAt: knownAt)
+                return (ontology, handle, instances, LocalLaterFacts(), recorded.sagaVisibility)
             }
         }
         let (ontology, handle, snapshot) = try await existingEntity(ref, at: at, knownAt: knownAt, explicitKnownAt: explicitKnownAt)
         let local = LocalLaterFacts(facts: snapshot.facts, complete: [handle.id], knownAt: knownAt)
-        return (ontology, handle, snapshot.relationInstances(knownAt: knownAt), local)
+        return (ontology, handle, snapshot.relationInstances(knownAt: knownAt), local, nil)
     }
 
     /// The second level of a traversal from `ref` (``TemporalStore/relations(twoStepsFrom:knownAt:validBy:laterOf:)``), or nil without `laterOf`.
