@@ -45,9 +45,7 @@ extension TemporalStore {
 extension TemporalStore {
     /// A store that holds everything reads a traversal's start in its snapshot, in one read.
     public var startsTraversalsWithLevelReads: Bool { false }
-}
 
-extension TemporalStore {
     /// None: the engine reads the second level from the resolved frontier. Reading ahead pays where a round trip to a
     /// server can overlap the snapshot's (PostgreSQL); measured on the embedded store and on FalkorDB, it cost more than it saved.
     public func relations(twoStepsFrom ref: EntityRef, knownAt: Timestamp, validBy: Timestamp, laterOf: [String: Cardinality]) async throws

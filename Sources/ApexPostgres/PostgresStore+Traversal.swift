@@ -12,8 +12,8 @@ extension PostgresStore {
     {
         guard !entities.isEmpty else { return TouchingRelations(facts: [], ends: []) }
         let statement = TouchingRelationsStatement(
-            ids: entities.map(\.uuid), knownAt: knownAt.microseconds, bySource: laterOf.filter { $0.value.supersedesBySource }.map(\.key),
-            validBy: validBy?.microseconds, byTarget: laterOf.filter { $0.value.supersedesByTarget }.map(\.key))
+            ids: entities.map(\.uuid), knownAt: knownAt.microseconds, bySource: Self.relations(laterOf, where: \.supersedesBySource),
+            validBy: validBy?.microseconds, byTarget: Self.relations(laterOf, where: \.supersedesByTarget))
         return try await relations(statement, laterOf: laterOf)
     }
 
@@ -24,8 +24,8 @@ extension PostgresStore {
         // No stored type or key has NUL (the record decoder refuses it); PostgreSQL could not even compare it.
         if ref.type.containsNUL || ref.key.containsNUL { return nil }
         let statement = TwoStepsStatement(
-            type: ref.type, key: ref.key, knownAt: knownAt.microseconds, bySource: laterOf.filter { $0.value.supersedesBySource }.map(\.key),
-            validBy: validBy.microseconds, byTarget: laterOf.filter { $0.value.supersedesByTarget }.map(\.key))
+            type: ref.type, key: ref.key, knownAt: knownAt.microseconds, bySource: Self.relations(laterOf, where: \.supersedesBySource),
+            validBy: validBy.microseconds, byTarget: Self.relations(laterOf, where: \.supersedesByTarget))
         let (row, refs) = try await onConnection { [entityRefs] connection, logger in
             guard let row = try await Array(connection.execute(statement, logger: logger)).first else {
                 throw PostgresStoreError.corruptRow(reason: "the two-steps traversal query returned no row")
@@ -44,6 +44,11 @@ extension PostgresStore {
             return (columns, try await Self.refs(of: columns, entityRefs, connection, logger))
         }
         return try columns.relations(refs: refs, laterOf: laterOf)
+    }
+
+    /// The relations of `laterOf` whose cardinality supersedes on the side `side` names (the level statements' $3 and $5).
+    static func relations(_ laterOf: [String: Cardinality], where side: (Cardinality) -> Bool) -> [String] {
+        laterOf.filter { side($0.value) }.map(\.key)
     }
 
     /// The types and keys of the facts' entities: from ``EntityRefCache``, and from one more read for ids it lacks.
