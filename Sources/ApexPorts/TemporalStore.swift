@@ -20,8 +20,8 @@ public protocol TemporalStore:
         -> TouchingRelations?
 
     /// Whether a traversal should read its start's facts as a level (``GraphStore/relations(touchingAny:knownAt:validBy:laterOf:)``)
-    /// beside a snapshot without facts, rather than in the snapshot: where the facts live apart and a level read of one
-    /// entity costs less than reading all its facts with their text.
+    /// after a snapshot without facts (which gives the entity's id and the saga visibility), rather than in the snapshot:
+    /// where the facts live apart and a level read of one entity costs less than reading all its facts with their text.
     var startsTraversalsWithLevelReads: Bool { get }
 }
 
